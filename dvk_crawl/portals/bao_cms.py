@@ -1,0 +1,147 @@
+"""The CMS family of baohatinh.vn and baolaocai.vn (shared with tienphong.vn, nhandan.vn …).
+
+URLs: ``/<slug>-post<id>.html`` (the id is the key, old articles keep it), the
+pre-2023 ``/<category>/<slug>/<id>.htm`` (same id space), tag pages
+``/<slug>-tag<id>.html``, topics ``/chu-de/<slug>.html``, TV items ``/tv/<slug>-<id>.html``
+(another id space: never articles of the portal).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from dvk_crawl.dates import PublicationTime
+from dvk_crawl.portals.base import ArticleParser, drop_node, split_authors, unique
+from dvk_crawl.record import Image
+from dvk_crawl.text import normalize_line
+
+_POST_ID = re.compile(r"-post(\d+)\.html$")
+_OLD_ARTICLE = re.compile(r"^/[a-z0-9-]+/[a-z0-9-]+/(\d+)\.html?$")
+
+
+def article_key(url: str) -> str | None:
+    """The post id of an article URL; None for TV items, listings and anything else.
+
+    ``https://baohatinh.vn/cam-xuyen-…-post259960.html`` → ``259960``;
+    ``https://baohatinh.vn/chinh-tri/cam-xuyen-…/229797.htm`` → ``229797``.
+    """
+    path = urlsplit(url).path
+    if path.startswith("/tv/"):
+        return None
+    match = _POST_ID.search(path) or _OLD_ARTICLE.match(path)
+    return match.group(1) if match else None
+
+
+def canonicalize(url: str) -> str:
+    """https, lower-case host without ``www.``, no query or fragment."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    return urlunsplit(("https", host, parts.path, "", ""))
+
+
+class BaoCmsParser(ArticleParser):
+    """Article pages of the family since its 2023 redesign (``div.article__body``)."""
+
+    NAME = "bao_cms"
+    VERSION = "v1"
+    TITLE = ("h1.article__title", "h1.cms-title", ".article__header h1", "article h1")
+    LEAD = (".article__sapo", ".cms-desc", ".article__header h2")
+    BODY = ("div.article__body", "div.zce-content-body", "div.cms-body", '[itemprop="articleBody"]')
+    BODY_NOISE = (
+        *ArticleParser.BODY_NOISE,
+        "figure",
+        "figcaption",
+        "table.picture",
+        ".article-relate",
+        ".article__relate",
+        ".box-related",
+        ".related-news",
+        ".social",
+        ".share",
+        ".article__share",
+        ".article__topic",
+        ".ads",
+        ".banner",
+    )
+    TIME = ("time.time", ".article__meta time", "time[datetime]", ".article__time", ".time")
+    AUTHOR = (".article__author", ".author", ".cms-author")
+    TAGS = (".article__tag a", ".article__tags a", ".tags a", ".box-tag a")
+    SECTION = (".breadcrumb li:last-child a", ".breadcrumb a", ".article__cate a")
+    LEAD_PREFIXES = (re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),)
+    # "Đọc thêm" heads the related list: it and everything after it are not the article.
+    TAIL_MARKERS = (
+        re.compile(r"^Đọc thêm\s*:?$", re.IGNORECASE),
+        re.compile(r"^Tin (?:liên quan|cùng chuyên mục)\s*:?$", re.IGNORECASE),
+    )
+    LINE_NOISE = (
+        re.compile(r"^Chủ đề\s+\S", re.IGNORECASE),
+        re.compile(r"^Tin mới\s+Emagazine\s+Truyền hình\s+Podcast$", re.IGNORECASE),
+        re.compile(r"^Về Báo Hà Tĩnh$", re.IGNORECASE),
+    )
+    _RELATED_HEADING = re.compile(r"^\s*(Đọc thêm|Tin liên quan)\s*:?\s*$", re.IGNORECASE)
+
+    def title(self) -> str | None:
+        return self.first_text(*self.TITLE) or super().title()
+
+    def lead(self) -> str | None:
+        lead = self.first_text(*self.LEAD)
+        return self.strip_lead_prefix(lead) if lead else super().lead()
+
+    def published_at(self) -> PublicationTime | None:
+        return self.first_time(
+            self.meta("article:published_time"),
+            *self.page.css("time::attr(datetime)").getall(),
+            *(self.first_text(selector) for selector in self.TIME),
+            self.json_ld_value("datePublished"),
+        )
+
+    def authors(self) -> list[str]:
+        names = [name for text in self.all_texts_of(self.AUTHOR) for name in split_authors(text)]
+        return unique(names) or super().authors()
+
+    def section(self) -> str | None:
+        return self.meta("article:section") or self.json_ld_value("articleSection") or self.first_text(*self.SECTION)
+
+    def tags(self) -> list[str]:
+        return unique(self.all_texts_of(self.TAGS)) or super().tags()
+
+    def images(self) -> list[Image]:
+        container = self.body_container()
+        if container is None:
+            return []
+        title = (self.title() or "").casefold()
+        images = []
+        for figure in container.css("figure, table.picture"):
+            src = figure.css("img::attr(data-src), img::attr(data-original), img::attr(src)").getall()
+            url = next((s for s in src if s and not s.startswith("data:")), None)
+            if url is None:
+                continue
+            caption = normalize_line(" ".join(figure.css("figcaption ::text, .image_desc ::text").getall()))
+            images.append(Image(self.absolute(url), caption if caption and caption.casefold() != title else None))
+        return images
+
+    def prune_container(self, root: Any) -> None:
+        """Cut a "Đọc thêm" heading and all its following siblings (the related list)."""
+        for node in list(root.iter()):
+            if node.getparent() is None or not isinstance(node.tag, str):
+                continue
+            if self._RELATED_HEADING.match(node.text_content() or ""):
+                for sibling in list(node.itersiblings()):
+                    drop_node(sibling)
+                drop_node(node)
+                self.cleanup.append("related_list")
+                return
+
+    def all_texts_of(self, selectors: tuple[str, ...]) -> list[str]:
+        """Texts of the first selector that matches anything."""
+        for selector in selectors:
+            texts = self.all_texts(selector)
+            if texts:
+                return texts
+        return []
+
+
+# The portals on this CMS. Declared here so the registry stays a list of names.
+__all__ = ["BaoCmsParser", "article_key", "canonicalize"]

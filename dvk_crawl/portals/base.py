@@ -1,0 +1,325 @@
+"""What a portal is, and the base of every article parser.
+
+A parser takes ``(html, url)`` and returns a :class:`ParsedPage`; it never sees a
+Scrapy response. One short method per field, each trying the portal's own markup
+first and generic fallbacks (Open Graph, ``article:*`` meta, JSON-LD) after, so a
+layout change degrades one field instead of losing the article.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import html as lxml_html
+from parsel import Selector
+
+from dvk_crawl.dates import PublicationTime, parse_iso, parse_vietnamese_datetime
+from dvk_crawl.record import Image
+from dvk_crawl.text import normalize_line, split_paragraphs
+
+
+@dataclass
+class ParsedPage:
+    """The fields a parser read off one page, before annotation (language, relevance)."""
+
+    title: str | None
+    lead: str | None
+    paragraphs: list[str]
+    published: PublicationTime | None
+    updated: PublicationTime | None
+    authors: list[str]
+    section: str | None
+    tags: list[str]
+    images: list[Image]
+    attachments: list[str] = field(default_factory=list)
+    view_count: int | None = None
+    cleanup: list[str] = field(default_factory=list)
+    """Names of the cleanup rules that removed something: what ``inspect`` shows."""
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A portal declared once: identity, hosts, URL rules and its layouts' parsers.
+
+    ``parsers`` are tried in order; the first whose ``matches`` accepts the page
+    parses it (a redesign is a new parser class beside the old one).
+    """
+
+    id: str
+    name: str
+    province: str
+    home: str
+    domains: tuple[str, ...]
+    parsers: tuple[type[ArticleParser], ...]
+    article_key: Callable[[str], str | None]
+    canonicalize: Callable[[str], str]
+    former_province: str | None = None
+    language: str = "vi"
+
+    def owns_host(self, host: str) -> bool:
+        host = host.lower().split(":")[0]
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def parser_for(self, page: Selector) -> type[ArticleParser]:
+        for parser in self.parsers:
+            if parser.matches(page):
+                return parser
+        return self.parsers[-1]
+
+
+class ArticleParser:
+    """Base of the layout parsers. Subclasses set the selectors and override fields."""
+
+    NAME: ClassVar[str] = "base"
+    VERSION: ClassVar[str] = "v1"
+    BODY: ClassVar[tuple[str, ...]] = ()
+    """CSS selectors of the article container, tried in order."""
+    BODY_NOISE: ClassVar[tuple[str, ...]] = ("script", "style", "noscript", "iframe", "form")
+    """CSS selectors removed from a copy of the container before trafilatura sees it."""
+    LEAD_PREFIXES: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    TAIL_MARKERS: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    """A paragraph matching one of these starts the page tail: it and all after it go."""
+    LINE_NOISE: ClassVar[tuple[re.Pattern[str], ...]] = ()
+    """Paragraphs matching one of these are dropped wherever they stand."""
+
+    def __init__(self, page: Selector, url: str) -> None:
+        self.url = url
+        self.page = page
+        self.cleanup: list[str] = []
+
+    @classmethod
+    def from_html(cls, html: str, url: str) -> ArticleParser:
+        return cls(Selector(text=html), url)
+
+    @classmethod
+    def matches(cls, page: Selector) -> bool:
+        """Whether this layout parser fits the page (a marker in the markup)."""
+        return any(page.css(selector) for selector in cls.BODY)
+
+    # -- the fields ---------------------------------------------------------------
+
+    def parse(self) -> ParsedPage:
+        title = self.title()
+        images = self.images()
+        return ParsedPage(
+            title=title,
+            lead=self.lead(),
+            paragraphs=self.clean_paragraphs(self.body(), title, images),
+            published=self.published_at(),
+            updated=self.updated_at(),
+            authors=self.authors(),
+            section=self.section(),
+            tags=self.tags(),
+            images=images,
+            attachments=self.attachments(),
+            view_count=self.view_count(),
+            cleanup=self.cleanup,
+        )
+
+    def title(self) -> str | None:
+        return self.meta("og:title") or self.json_ld_value("headline") or self.first_text("title")
+
+    def lead(self) -> str | None:
+        lead = self.meta("og:description") or self.meta("description")
+        return self.strip_lead_prefix(lead) if lead else None
+
+    def body(self) -> list[str]:
+        container = self.body_container()
+        return self.extract_paragraphs(container) if container is not None else []
+
+    def published_at(self) -> PublicationTime | None:
+        return self.first_time(
+            self.meta("article:published_time"),
+            self.json_ld_value("datePublished"),
+        )
+
+    def updated_at(self) -> PublicationTime | None:
+        return self.first_time(self.meta("article:modified_time"), self.json_ld_value("dateModified"))
+
+    def authors(self) -> list[str]:
+        return split_authors(self.meta("author") or self.json_ld_author() or "")
+
+    def section(self) -> str | None:
+        return self.meta("article:section") or None
+
+    def tags(self) -> list[str]:
+        tags = [t for t in self.page.css('meta[property="article:tag"]::attr(content)').getall() if t]
+        if not tags:
+            keywords = self.meta("news_keywords") or ""
+            tags = keywords.split(",")
+        return unique(normalize_line(t) for t in tags if normalize_line(t))
+
+    def images(self) -> list[Image]:
+        return []
+
+    def attachments(self) -> list[str]:
+        links = self.page.css("a::attr(href)").getall()
+        return unique(self.absolute(h) for h in links if ATTACHMENT_LINK.search(h))
+
+    def view_count(self) -> int | None:
+        return None
+
+    # -- helpers for subclasses ---------------------------------------------------
+
+    def meta(self, name: str) -> str | None:
+        """``<meta property=name>`` or ``<meta name=name>`` content, normalised."""
+        for attr in ("property", "name", "itemprop"):
+            value = self.page.css(f'meta[{attr}="{name}"]::attr(content)').get()
+            if value and normalize_line(value):
+                return normalize_line(value)
+        return None
+
+    def first_text(self, *selectors: str) -> str | None:
+        """Text of the first selector that yields non-empty text."""
+        for selector in selectors:
+            for node in self.page.css(selector):
+                text = normalize_line(" ".join(node.css("::text").getall()))
+                if text:
+                    return text
+        return None
+
+    def all_texts(self, selector: str) -> list[str]:
+        texts = (normalize_line(" ".join(n.css("::text").getall())) for n in self.page.css(selector))
+        return [t for t in texts if t]
+
+    def first_time(self, *candidates: str | None) -> PublicationTime | None:
+        """The first candidate that parses as ISO 8601 or as a Vietnamese date line."""
+        for value in candidates:
+            if not value:
+                continue
+            parsed = parse_iso(value) or parse_vietnamese_datetime(value)
+            if parsed:
+                return parsed
+        return None
+
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object on the page (graphs flattened); broken blocks skipped."""
+        objects: list[dict[str, Any]] = []
+        for block in self.page.css('script[type="application/ld+json"]::text').getall():
+            try:
+                data = json.loads(block)
+            except ValueError:
+                continue
+            items = data if isinstance(data, list) else data.get("@graph", [data])
+            objects.extend(item for item in items if isinstance(item, dict))
+        return objects
+
+    def json_ld_value(self, key: str) -> str | None:
+        for obj in self.json_ld():
+            value = obj.get(key)
+            if isinstance(value, str) and normalize_line(value):
+                return normalize_line(value)
+        return None
+
+    def json_ld_author(self) -> str | None:
+        for obj in self.json_ld():
+            author = obj.get("author")
+            people = author if isinstance(author, list) else [author]
+            names = [p.get("name") if isinstance(p, dict) else p for p in people]
+            joined = ", ".join(n for n in names if isinstance(n, str) and n.strip())
+            if joined:
+                return joined
+        return None
+
+    def strip_lead_prefix(self, lead: str) -> str:
+        for pattern in self.LEAD_PREFIXES:
+            stripped = pattern.sub("", lead, count=1)
+            if stripped != lead:
+                self.cleanup.append("lead_dateline")
+                return stripped.strip()
+        return lead
+
+    def absolute(self, link: str) -> str:
+        return urljoin(self.url, link.strip())
+
+    def body_container(self) -> Selector | None:
+        for selector in self.BODY:
+            found = self.page.css(selector)
+            if found:
+                return found[0]
+        return None
+
+    def extract_paragraphs(self, container: Selector) -> list[str]:
+        """Body paragraphs through trafilatura, on a cleaned copy of the container only.
+
+        Restricting trafilatura to the container keeps navigation, sidebars and
+        footers out even where its own boilerplate detection would keep them.
+        """
+        root = copy.deepcopy(container.root)
+        for selector in self.BODY_NOISE:
+            for node in root.cssselect(selector):
+                drop_node(node)
+                self.cleanup.append(f"drop:{selector}")
+        self.prune_container(root)
+        wrapper = lxml_html.fromstring("<html><body></body></html>")
+        wrapper.find("body").append(root)
+        text = trafilatura.extract(
+            wrapper,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            favor_recall=True,
+            deduplicate=False,
+        )
+        return split_paragraphs(text or "")
+
+    def prune_container(self, root: Any) -> None:
+        """Hook for structural cuts inside the container (e.g. everything after "Đọc thêm")."""
+
+    def clean_paragraphs(self, paragraphs: list[str], title: str | None, images: list[Image]) -> list[str]:
+        """Cut the page tail; drop repeated titles, captions and known noise lines."""
+        title_key = (title or "").casefold()
+        captions = {i.caption.casefold() for i in images if i.caption}
+        kept = []
+        for paragraph in paragraphs:
+            key = paragraph.casefold()
+            if any(marker.search(paragraph) for marker in self.TAIL_MARKERS):
+                self.cleanup.append("tail_cut")
+                break
+            if title_key and key == title_key:
+                self.cleanup.append("title_repeat")
+            elif key in captions:
+                self.cleanup.append("caption_in_text")
+            elif any(noise.search(paragraph) for noise in self.LINE_NOISE):
+                self.cleanup.append("noise_line")
+            else:
+                kept.append(paragraph)
+        return kept
+
+
+ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar)(\?|#|$)", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\s[-–—]\s|\svà\s|\s&\s)\s*")
+
+
+def split_authors(text: str) -> list[str]:
+    """ "Thu Hà - Đức Quang", "A, B" and "A và B" are two authors each."""
+    text = normalize_line(re.sub(r"^(?:Tác giả|Bài(?: và ảnh)?|Nguồn(?: tin)?)\s*:\s*", "", text.strip()))
+    return unique(name for name in _AUTHOR_SPLIT.split(text) if name)
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order, without repeats."""
+    return list(dict.fromkeys(values))
+
+
+def drop_node(node: Any) -> None:
+    """Remove a node but keep its tail text (lxml attaches following text to it)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail and node.tail.strip():
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)

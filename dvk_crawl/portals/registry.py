@@ -1,0 +1,39 @@
+"""The portal registry: every portal declared once, with its parsers and URL rules.
+
+Each portal module declares ``PORTALS`` (a tuple of :class:`Portal`) and is listed
+in ``_PORTAL_MODULES``. Adding a portal also takes a seeds file, a spider, a replica
+site and fixtures; ``tests/test_registry.py`` fails until all of them exist.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from urllib.parse import urlsplit
+
+from dvk_crawl.portals import baohatinh
+from dvk_crawl.portals.base import Portal
+
+_PORTAL_MODULES: tuple[ModuleType, ...] = (baohatinh,)
+
+PORTALS: dict[str, Portal] = {portal.id: portal for module in _PORTAL_MODULES for portal in module.PORTALS}
+
+
+class UnknownPortalError(ValueError):
+    """No portal of the registry claims the host or name."""
+
+
+def get_portal(portal_id: str) -> Portal:
+    try:
+        return PORTALS[portal_id]
+    except KeyError:
+        known = ", ".join(sorted(PORTALS))
+        raise UnknownPortalError(f"unknown portal {portal_id!r}; known portals: {known}") from None
+
+
+def portal_for_url(url: str) -> Portal:
+    """The portal whose domains include the URL's host."""
+    host = urlsplit(url).hostname or ""
+    for portal in PORTALS.values():
+        if portal.owns_host(host):
+            return portal
+    raise UnknownPortalError(f"no portal serves host {host!r} ({url}); pass portal= to choose one")

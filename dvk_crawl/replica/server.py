@@ -1,0 +1,160 @@
+"""Loopback HTTP replicas of the portals, for tests and ``make demo``.
+
+A replica site is a folder ``sites/<name>/`` holding ``routes.json`` and the files
+it names. ``routes.json`` maps a request target (path, optionally with a query) to
+what the server answers::
+
+    {"/rss/home.rss": {"file": "rss/home.rss", "content_type": "application/rss+xml"},
+     "/old/slug/229797.htm": {"redirect": "/slug-post229797.html", "status": 301},
+     "/gone-post1.html": {"status": 404}}
+
+Pages keep the live portal's absolute links (``https://baohatinh.vn/...``): spiders
+started with ``-a base_url=`` map the portal's hosts onto the replica, so the URL rules
+are the same whether a spider crawls the replica or the live site.
+
+Query strings are compared after decoding and sorting their parameters, so
+``/tim-kiem/?page=2&q=d%C3%A2n`` and ``/tim-kiem/?q=dân&page=2`` are one route.
+The server binds to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+SITES_DIR = Path(__file__).parent / "sites"
+LOOPBACK = "127.0.0.1"
+
+
+def route_key(target: str) -> str:
+    """Canonical form of a request target: decoded path, sorted decoded query.
+
+    A target ending in ``?*`` (any query on that path) is kept as it is.
+    """
+    if target.endswith("?*"):
+        return unquote(target[:-2]) + "?*"
+    parts = urlsplit(target)
+    path = unquote(parts.path) or "/"
+    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+@dataclass(frozen=True)
+class Route:
+    status: int = 200
+    file: Path | None = None
+    content_type: str = "text/html; charset=utf-8"
+    redirect: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def load_site(name: str, sites_dir: Path = SITES_DIR) -> dict[str, Route]:
+    """Read ``sites/<name>/routes.json`` into routes keyed by :func:`route_key`."""
+    site_dir = sites_dir / name
+    routes_file = site_dir / "routes.json"
+    if not routes_file.is_file():
+        raise FileNotFoundError(f"replica site {name!r} has no routes.json in {site_dir}")
+    raw: dict[str, dict[str, Any]] = json.loads(routes_file.read_text(encoding="utf-8"))
+    return {route_key(target): _make_route(site_dir, spec) for target, spec in raw.items()}
+
+
+def _make_route(site_dir: Path, spec: dict[str, Any]) -> Route:
+    redirect = spec.get("redirect")
+    file_name = spec.get("file")
+    return Route(
+        status=int(spec.get("status", 301 if redirect else 200)),
+        file=site_dir / file_name if file_name else None,
+        content_type=spec.get("content_type", Route.content_type),
+        redirect=redirect,
+        headers=tuple((str(k), str(v)) for k, v in spec.get("headers", {}).items()),
+    )
+
+
+def available_sites(sites_dir: Path = SITES_DIR) -> list[str]:
+    return sorted(p.parent.name for p in sites_dir.glob("*/routes.json"))
+
+
+class ReplicaHandler(BaseHTTPRequestHandler):
+    """Answers from the routes of one site; anything unknown is a 404."""
+
+    routes: ClassVar[dict[str, Route]] = {}
+    server_version = "dvk-replica/1"
+
+    def do_GET(self) -> None:
+        route = self._lookup()
+        if route is None:
+            self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
+            return
+        headers = list(route.headers)
+        if route.redirect:
+            headers.append(("Location", route.redirect))
+        body = route.file.read_bytes() if route.file else b""
+        self._send(route.status, body, route.content_type, headers)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def _lookup(self) -> Route | None:
+        key = route_key(self.path)
+        return self.routes.get(key) or self.routes.get(key.split("?", 1)[0] + "?*")
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra or []:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet by default: tests and the demo read the crawl's log, not the server's."""
+
+
+class ReplicaServer:
+    """One replica site on a loopback port (0 picks a free one)."""
+
+    def __init__(self, site: str, port: int = 0, sites_dir: Path = SITES_DIR) -> None:
+        handler = type(f"{site}Handler", (ReplicaHandler,), {"routes": load_site(site, sites_dir)})
+        self.site = site
+        self._httpd = ThreadingHTTPServer((LOOPBACK, port), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> ReplicaServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@contextmanager
+def serve(*sites: str, sites_dir: Path = SITES_DIR) -> Iterator[dict[str, str]]:
+    """Serve the named sites (all when none are named); yield ``{site: base_url}``."""
+    servers = [ReplicaServer(s, sites_dir=sites_dir).start() for s in sites or available_sites(sites_dir)]
+    try:
+        yield {s.site: s.base_url for s in servers}
+    finally:
+        for server in servers:
+            server.stop()

@@ -1,0 +1,68 @@
+"""Start points per portal, read from ``seeds/<portal>.toml`` (data a user edits).
+
+Keys: ``rss``, ``sitemaps``, ``listings`` (lists of URLs on the live portal) and
+``search`` (a URL template with ``{keyword}``). A malformed file is reported with
+the file and line.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dvk_crawl.keywords import SeedFileError
+
+_LIST_KEYS = ("rss", "sitemaps", "listings")
+_KNOWN_KEYS = {*_LIST_KEYS, "search", "sites"}
+
+
+@dataclass(frozen=True)
+class PortalSeeds:
+    rss: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    search: str | None = None
+    sites: dict[str, str] = field(default_factory=dict)
+
+
+def load_seeds(seeds_dir: Path, portal_id: str) -> PortalSeeds:
+    path = seeds_dir / f"{portal_id}.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        raise SeedFileError(f"{path}: seeds file not found (setting DVK_SEEDS_DIR)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SeedFileError(f"{path}: {error}") from None
+    for key, value in data.items():
+        line = _line_of(text, key)
+        if key not in _KNOWN_KEYS:
+            raise SeedFileError(f"{path}:{line}: unknown key {key!r}; known: {', '.join(sorted(_KNOWN_KEYS))}")
+        _check_value(path, line, key, value)
+    return PortalSeeds(
+        **{key: tuple(data.get(key, ())) for key in _LIST_KEYS},
+        search=data.get("search"),
+        sites=dict(data.get("sites", {})),
+    )
+
+
+def _check_value(path: Path, line: int, key: str, value: object) -> None:
+    if key in _LIST_KEYS:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.startswith("http") for v in value):
+            raise SeedFileError(f"{path}:{line}: {key} must be a list of http(s) URLs")
+    elif key == "search":
+        if not isinstance(value, str) or "{keyword}" not in value:
+            raise SeedFileError(f"{path}:{line}: search must be a URL template containing {{keyword}}")
+    elif key == "sites" and not (
+        isinstance(value, dict) and all(isinstance(v, str) and v.startswith("http") for v in value.values())
+    ):
+        raise SeedFileError(f"{path}:{line}: sites must map names to http(s) URLs")
+
+
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith((f"{key} ", f"{key}=", f"[{key}]")):
+            return number
+    return 1

@@ -1,0 +1,46 @@
+"""Scrapy settings of dvk_crawl. The project's own ``DVK_*`` settings, with their
+defaults and meaning, are in :mod:`dvk_crawl.config` and ``docs/settings.md``.
+"""
+
+from dvk_crawl.pipelines import PIPELINE_ORDER
+
+BOT_NAME = "dvk_crawl"
+SPIDER_MODULES = ["dvk_crawl.spiders"]
+NEWSPIDER_MODULE = "dvk_crawl.spiders"
+COMMANDS_MODULE = "dvk_crawl.commands"
+
+# A research crawler on public-sector sites: identify, obey robots.txt, be gentle.
+USER_AGENT = "dvk_crawl/0.1 (+research crawler for 'Dân vận khéo' articles)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = PIPELINE_ORDER
+EXTENSIONS = {
+    "dvk_crawl.extensions.runreport.RunReport": 500,
+}
+
+# Every stored article is also appended to a JSON Lines file through Scrapy's feed
+# exports; items dropped by a pipeline never reach it.
+FEEDS = {
+    "data/articles.jsonl": {"format": "jsonlines", "encoding": "utf8", "overwrite": False},
+}
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORE_EMPTY = False
+
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "dvk_crawl.logformatter.DvkLogFormatter"

@@ -1,0 +1,1 @@
+"""One spider per portal; all discovery logic lives in :mod:`dvk_crawl.spiders.base`."""

@@ -1,0 +1,360 @@
+"""The base of every portal spider: discovery only, parsing is ``extract_article``.
+
+A spider finds article URLs through the portal's RSS feeds, sitemaps, listing
+pages and site search (start points from ``seeds/<portal>.toml``), keeps the ones
+the portal's URL rule accepts, and hands each fetched page to ``extract_article``.
+
+Arguments (``-a name=value``): ``base_url`` (crawl a replica: the portal's hosts
+are mapped onto it, URL rules unchanged), ``since`` / ``until`` (``YYYY-MM-DD``,
+the publication window, inclusive).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from dvk_crawl.config import setting
+from dvk_crawl.dates import VIETNAM, PublicationTime, parse_cli_date, parse_rfc822, parse_vietnamese_datetime
+from dvk_crawl.extract import ExtractionError, extract_article
+from dvk_crawl.keywords import Keywords
+from dvk_crawl.pipelines.relevance import crawl_keywords
+from dvk_crawl.portals.base import Portal
+from dvk_crawl.portals.registry import get_portal
+from dvk_crawl.record import Article
+from dvk_crawl.seeds import PortalSeeds, load_seeds
+
+# Scrapyd passes _job to every spider; it is not a user's argument.
+_SCRAPYD_ARGUMENTS = {"_job"}
+_PAGE_IN_URL = re.compile(r"(?P<prefix>[?&](?:page|trang|p|[\w]*_cur)=)(?P<n>\d+)|(?P<path>/page[/-])(?P<pn>\d+)")
+_MONTH_IN_URL = re.compile(r"(?P<year>20\d\d)[-_/](?P<month>\d{1,2})(?!\d)")
+_NEXT_TEXTS = {"xem thêm", "trang sau", "sau", "tiếp", "next", "›", "»", ">"}
+
+
+class SpiderArgumentError(ValueError):
+    """A bad ``-a`` argument; the message names it."""
+
+
+def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) -> dict[str, Any]:
+    """Check names and values of spider arguments; raise one error naming the culprit."""
+    allowed = set(allowed)
+    for name in sorted(arguments):
+        if name not in allowed | _SCRAPYD_ARGUMENTS:
+            raise SpiderArgumentError(
+                f"unknown spider argument {name!r}; this spider takes: {', '.join(sorted(allowed))}"
+            )
+    parsed = dict(arguments)
+    for name in ("since", "until"):
+        if arguments.get(name):
+            try:
+                parsed[name] = parse_cli_date(str(arguments[name]), name)
+            except ValueError as error:
+                raise SpiderArgumentError(str(error)) from None
+    if parsed.get("since") and parsed.get("until") and parsed["since"] > parsed["until"]:
+        raise SpiderArgumentError(f"since={arguments['since']} is after until={arguments['until']}")
+    base_url = arguments.get("base_url")
+    if base_url and not re.match(r"^https?://[^/\s]+/?$", str(base_url)):
+        raise SpiderArgumentError(f"base_url={base_url!r} must be a scheme and host, e.g. http://127.0.0.1:8000")
+    return parsed
+
+
+class PortalSpider(scrapy.Spider):
+    """Discovery for one portal of the registry (``portal_id``)."""
+
+    portal_id: ClassVar[str]
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        known = {k: kwargs.pop(k) for k in list(kwargs) if k in {"name", *_SCRAPYD_ARGUMENTS}}
+        arguments = parse_spider_arguments(self.ARGUMENTS, kwargs)
+        super().__init__(*args, **known)
+        self.arguments: dict[str, str] = {k: str(v) for k, v in kwargs.items()}
+        self.portal: Portal = get_portal(self.portal_id)
+        self.base_url: str | None = (arguments.get("base_url") or "").rstrip("/") or None
+        self.since: datetime | None = arguments.get("since")
+        # until is inclusive: the whole day counts.
+        until = arguments.get("until")
+        self.until: datetime | None = until + timedelta(days=1) if until else None
+        self.scheduled_keys: set[str] = set()
+        host = urlsplit(self.base_url).hostname if self.base_url else None
+        self.allowed_domains = [*self.portal.domains, *([host] if host else [])]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.seeds = load_seeds(Path(setting(crawler.settings, "DVK_SEEDS_DIR")), spider.portal_id)
+        spider.keywords = crawl_keywords(crawler.settings)
+        spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
+        return spider
+
+    seeds: PortalSeeds
+    keywords: Keywords
+    max_listing_pages: int
+
+    @classmethod
+    def check_seeds(cls, settings: BaseSettings) -> None:
+        """Load this spider's seeds and keywords; raise ``SeedFileError`` naming file and line."""
+        load_seeds(Path(setting(settings, "DVK_SEEDS_DIR")), cls.portal_id)
+        crawl_keywords(settings)
+
+    # -- start points -------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.start_points():
+            yield request
+
+    def start_points(self) -> Iterator[scrapy.Request]:
+        for url in self.seeds.rss:
+            yield self.discovery_request(url, self.parse_rss)
+        for url in self.seeds.sitemaps:
+            yield self.discovery_request(url, self.parse_sitemap)
+        for url in self.seeds.listings:
+            yield self.discovery_request(url, self.parse_listing, page=1)
+        if self.seeds.search:
+            for keyword in self.keywords.phrases:
+                yield self.discovery_request(self.seeds.search.format(keyword=keyword), self.parse_listing, page=1)
+
+    def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        self.count("discovery/pages_requested")
+        return scrapy.Request(
+            self.fetch_url(url),
+            callback=callback,
+            errback=self.discovery_failed,
+            cb_kwargs=cb_kwargs,
+            meta={"dvk_kind": "discovery"},
+        )
+
+    # -- discovery callbacks ------------------------------------------------------
+
+    def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.count_drop("not_a_feed", response.url)
+            return
+        for item in response.xpath("//item | //*[local-name()='entry']"):
+            link = item.xpath("link/text() | *[local-name()='link']/@href").get("").strip()
+            published = parse_rfc822(item.xpath("pubDate/text()").get("") or "")
+            if link and self.in_window(published):
+                yield from self.article_requests([link])
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:
+            self.count_drop("bad_sitemap", response.url)
+            return
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                if self.sitemap_may_hold_window(entry["loc"], entry.get("lastmod")):
+                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
+                else:
+                    self.count("discovery/sitemaps_skipped_by_date")
+            return
+        links = [e["loc"] for e in sitemap if self.lastmod_may_be_in_window(e.get("lastmod"))]
+        yield from self.article_requests(links)
+
+    def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        """A tag, topic, category or search page: article links, then the next page."""
+        if not isinstance(response, TextResponse):
+            self.count_drop("not_html", response.url)
+            return
+        links, newest = [], None
+        for link, published in self.listing_items(response):
+            if published and (newest is None or published.moment > newest):
+                newest = published.moment
+            if self.in_window(published):
+                links.append(link)
+        yield from self.article_requests(links)
+        if self.since and newest is not None and newest < self.since:
+            self.count("discovery/paging_stopped_by_date")
+            return
+        next_url = self.next_page_url(response, page)
+        if next_url and page < self.max_listing_pages:
+            yield self.discovery_request(next_url, self.parse_listing, page=page + 1)
+
+    def listing_items(self, response: TextResponse) -> Iterator[tuple[str, PublicationTime | None]]:
+        """``(article URL, date shown next to it)`` for every article link on a listing."""
+        for anchor in response.css("a[href]"):
+            url = self.canonical_from_link(response, anchor.attrib["href"])
+            if url is None:
+                continue
+            item = anchor.xpath("ancestor::*[self::article or self::li or contains(@class, 'item')][1]")
+            published = parse_vietnamese_datetime(" ".join(item.css("::text").getall())) if item else None
+            yield url, published
+
+    def next_page_url(self, response: TextResponse, page: int) -> str | None:
+        """The link to page ``page + 1``: ``rel=next``, a "next" label, or the page number in the URL."""
+        candidates = response.css("a[rel~=next]::attr(href)").getall()
+        candidates += [
+            a.attrib["href"]
+            for a in response.css("a[href]")
+            if " ".join(a.css("::text").getall()).strip().casefold() in _NEXT_TEXTS
+        ]
+        candidates += [h for h in response.css("a::attr(href)").getall() if _page_number(h) == page + 1]
+        for href in candidates:
+            if _page_number(href) in (None, page + 1):
+                return self.fetch_url(self.to_live(urljoin(response.url, href)))
+        return None
+
+    # -- articles -----------------------------------------------------------------
+
+    def article_requests(self, links: Iterable[str]) -> Iterator[scrapy.Request]:
+        for link in links:
+            request = self.article_request(link)
+            if request is not None:
+                yield request
+
+    def article_request(self, link: str) -> scrapy.Request | None:
+        """A request for an article URL of this portal, once per article key."""
+        url = self.to_live(link)
+        if not self.portal.owns_host(urlsplit(url).hostname or ""):
+            self.count("discovery/foreign_links")
+            return None
+        canonical = self.portal.canonicalize(url)
+        key = self.portal.article_key(canonical)
+        if key is None:
+            self.count("discovery/not_article_links")
+            return None
+        if key in self.scheduled_keys:
+            return None
+        self.scheduled_keys.add(key)
+        self.count("discovery/articles")
+        return scrapy.Request(
+            self.fetch_url(canonical),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"canonical_url": canonical},
+            meta={"dvk_kind": "article", "dvk_key": key},
+            priority=10,
+        )
+
+    def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
+        self.count("fetch/articles")
+        if not isinstance(response, TextResponse):
+            self.count_drop("not_html", response.url)
+            return
+        url = self.canonical_after_redirect(response, canonical_url)
+        try:
+            article = extract_article(
+                response.text,
+                url,
+                self.portal.id,
+                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                keywords=self.keywords,
+            )
+        except ExtractionError as error:
+            self.count_drop(error.reason, response.url)
+            return
+        published = (
+            PublicationTime(datetime.fromisoformat(article.published_at), "second") if (article.published_at) else None
+        )
+        if not self.in_window(published):
+            self.count_drop("outside_window", url)
+            return
+        yield article
+
+    def article_failed(self, failure: Failure) -> None:
+        self.count_drop(failure_reason(failure), failure.request.url if hasattr(failure, "request") else "?")
+
+    def discovery_failed(self, failure: Failure) -> None:
+        self.count(f"discovery/{failure_reason(failure)}")
+
+    # -- URLs: live portal <-> replica --------------------------------------------
+
+    def fetch_url(self, url: str) -> str:
+        """Where to fetch a live URL: itself, or the same path on the replica."""
+        if not self.base_url:
+            return url
+        parts = urlsplit(url)
+        if not self.portal.owns_host(parts.hostname or ""):
+            return url
+        base = urlsplit(self.base_url)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+    def to_live(self, url: str) -> str:
+        """A link as the live portal has it (replica links point back to the portal's home host)."""
+        if self.base_url and url.startswith(self.base_url):
+            return self.portal.home + url[len(self.base_url) :]
+        return url
+
+    def canonical_after_redirect(self, response: Response, canonical_url: str) -> str:
+        """The canonical URL of the page a request ended on (redirects change the path)."""
+        if response.url == self.fetch_url(canonical_url):
+            return canonical_url
+        final = urlsplit(response.url)
+        if self.base_url and response.url.startswith(self.base_url):
+            original = urlsplit(canonical_url)
+            final = final._replace(scheme=original.scheme, netloc=original.netloc)
+        return self.portal.canonicalize(urlunsplit(final))
+
+    def canonical_from_link(self, response: TextResponse, href: str) -> str | None:
+        url = self.to_live(urljoin(response.url, href))
+        parts = urlsplit(url)
+        if not self.portal.owns_host(parts.hostname or ""):
+            return None
+        canonical = self.portal.canonicalize(url)
+        return canonical if self.portal.article_key(canonical) else None
+
+    # -- the date window ----------------------------------------------------------
+
+    def in_window(self, published: PublicationTime | None) -> bool:
+        """Unknown dates are in the window: the article page may still tell."""
+        if published is None:
+            return True
+        moment = published.moment
+        return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
+
+    def sitemap_may_hold_window(self, loc: str, lastmod: str | None) -> bool:
+        """Monthly sitemaps (``news-2023-8.xml``) outside the window are skipped."""
+        match = _MONTH_IN_URL.search(urlsplit(loc).path)
+        if match:
+            start = datetime(int(match["year"]), int(match["month"]), 1, tzinfo=VIETNAM)
+            end = (start + timedelta(days=32)).replace(day=1)
+            return (self.since is None or end > self.since) and (self.until is None or start < self.until)
+        return self.lastmod_may_be_in_window(lastmod)
+
+    def lastmod_may_be_in_window(self, lastmod: str | None) -> bool:
+        """A page last modified before ``since`` was published before it too."""
+        if not lastmod or self.since is None:
+            return True
+        try:
+            modified = datetime.fromisoformat(lastmod.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return True
+        return (modified if modified.tzinfo else modified.replace(tzinfo=VIETNAM)) >= self.since
+
+    # -- counting -----------------------------------------------------------------
+
+    def count(self, name: str, value: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"dvk/{name}", value)
+
+    def count_drop(self, reason: str, url: str) -> None:
+        self.count(f"spider/{reason}")
+        self.count(f"dropped/{reason}")
+        self.logger.info("dropped %s: %s", reason, url)
+
+
+def failure_reason(failure: Failure) -> str:
+    """``http_404`` for an HTTP error answer, else the exception's class name."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    return f"download_error_{type(failure.value).__name__}"
+
+
+def _page_number(href: str) -> int | None:
+    match = _PAGE_IN_URL.search(href)
+    if not match:
+        return None
+    return int(match["n"] or match["pn"])

@@ -1,0 +1,48 @@
+"""Stores behind one interface, chosen by ``DVK_STORE_URL``; one store per crawl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+from dvk_crawl.config import setting
+from dvk_crawl.store.base import ArticleStore, StoreError
+from dvk_crawl.store.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["ArticleStore", "SqliteStore", "StoreError", "crawler_store", "open_store"]
+
+
+def open_store(url: str) -> ArticleStore:
+    """A store for ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` (not yet opened)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        if not path:
+            raise ValueError(f"DVK_STORE_URL={url!r} names no file; use sqlite:///data/dvk.sqlite")
+        return SqliteStore(Path(path))
+    raise ValueError(f"DVK_STORE_URL={url!r}: unsupported store; use sqlite:///<path>")
+
+
+_CRAWL_STORES: WeakKeyDictionary[Crawler, ArticleStore] = WeakKeyDictionary()
+
+
+def crawler_store(crawler: Crawler) -> ArticleStore:
+    """The crawl's one open store, shared by its spider and pipelines.
+
+    Opened on first use (pipelines open before ``spider_opened`` fires) and closed
+    when the engine stops, after every pipeline has flushed.
+    """
+    store = _CRAWL_STORES.get(crawler)
+    if store is None:
+        from scrapy import signals
+
+        store = open_store(setting(crawler.settings, "DVK_STORE_URL"))
+        store.open()
+        _CRAWL_STORES[crawler] = store
+        crawler.signals.connect(store.close, signal=signals.engine_stopped, weak=False)
+    return store

@@ -1,0 +1,55 @@
+"""Text normalisation shared by the parsers, the pipelines and dedup.
+
+Vietnamese portals mix composed and decomposed Unicode (NFD) and pad text with
+non-breaking and zero-width spaces; everything downstream (keyword matching,
+hashing, shingling) must see one form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_QUOTES = re.compile(r"[\"'“”„‟‘’‚‛«»‹›`´]")
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+def normalize_line(text: str) -> str:
+    """NFC, invisible characters removed, runs of spaces folded, trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a body: separated by blank lines (or single newlines), never empty."""
+    lines = (normalize_line(line) for line in re.split(r"\n+", text))
+    return [line for line in lines if line]
+
+
+def normalize_text(text: str) -> str:
+    """A body as normalised paragraphs separated by one blank line."""
+    return PARAGRAPH_SEPARATOR.join(split_paragraphs(text))
+
+
+def fold_for_matching(text: str) -> str:
+    """Case-folded NFC text without quotes, for keyword and duplicate matching."""
+    folded = _QUOTES.sub(" ", normalize_line(text).casefold())
+    return _SPACES.sub(" ", folded.replace("\n", " ")).strip()
+
+
+def content_hash(text: str) -> str:
+    """Stable hash of a body: insensitive to case, quotes, spacing and paragraphing."""
+    return "sha256:" + hashlib.sha256(fold_for_matching(text).encode("utf-8")).hexdigest()
+
+
+def strip_prefix(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """Remove the first matching dateline prefix, e.g. "(Baohatinh.vn) - "."""
+    for pattern in patterns:
+        stripped = pattern.sub("", text, count=1)
+        if stripped != text:
+            return stripped.strip()
+    return text
