@@ -79,7 +79,7 @@ def parse_vietnamese_datetime(text: str) -> PublicationTime | None:
 
 def _from_match(parts: dict[str, str | None]) -> PublicationTime | None:
     try:
-        day = datetime(int(parts["day"] or 0), int(parts["month"] or 0), int(parts["year"] or 0))
+        day = datetime(int(parts["year"] or 0), int(parts["month"] or 0), int(parts["day"] or 0))
     except ValueError:
         return None
     if parts.get("hour") is None:

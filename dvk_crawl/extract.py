@@ -95,6 +95,7 @@ def extract_with_details(
     page = Selector(text=text)
     parser = site.parser_for(page)(page, canonical)
     parsed = parser.parse()
+    canonical = _declared_canonical(site, parser.canonical_url(), key) or canonical
     article = _build_record(site, canonical, key, parsed, type(parser).NAME, type(parser).VERSION)
     article.fetched_at = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
     article.source = source
@@ -102,12 +103,27 @@ def extract_with_details(
     return Extraction(article, parsed)
 
 
+def _declared_canonical(site: Portal, declared: str | None, key: str) -> str | None:
+    """The page's own canonical URL when it names the same article on the portal.
+
+    An event subdomain page (``daihoidang.baohatinh.vn/…-post295512.html``) declares
+    ``baohatinh.vn/…-post295512.html``; a mirror or a stale canonical to another
+    article is ignored.
+    """
+    if not declared or not site.owns_host(urlsplit(declared).hostname or ""):
+        return None
+    candidate = site.canonicalize(declared)
+    return candidate if site.article_key(candidate) == key else None
+
+
 def _build_record(site: Portal, url: str, key: str, parsed: ParsedPage, name: str, version: str) -> Article:
     return Article(
         id=f"{site.id}:{key}",
         portal=site.id,
         province=site.province,
-        former_province=site.former_province,
+        former_province=site.former_province_of(
+            " ".join(filter(None, (parsed.title, parsed.lead, *parsed.paragraphs)))
+        ),
         site=urlsplit(url).hostname or "",
         url=url,
         title=normalize_line(parsed.title or ""),

@@ -13,11 +13,12 @@ from itemadapter import ItemAdapter
 from scrapy import logformatter
 from scrapy.http import Response
 from scrapy.spiders import Spider
+from twisted.python.failure import Failure
 
 
 class DvkLogFormatter(logformatter.LogFormatter):
     def dropped(
-        self, item: Any, exception: BaseException, response: Response | None, spider: Spider | None = None
+        self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider
     ) -> logformatter.LogFormatterResult:
         return {
             "level": logging.INFO,

@@ -34,7 +34,8 @@ def load_seeds(seeds_dir: Path, portal_id: str) -> PortalSeeds:
     except FileNotFoundError:
         raise SeedFileError(f"{path}: seeds file not found (setting DVK_SEEDS_DIR)") from None
     except tomllib.TOMLDecodeError as error:
-        raise SeedFileError(f"{path}: {error}") from None
+        # tomllib says "(at line 2, column 5)" or "(at end of document)": keep its words.
+        raise SeedFileError(f"{path}: not valid TOML: {error}") from None
     for key, value in data.items():
         line = _line_of(text, key)
         if key not in _KNOWN_KEYS:

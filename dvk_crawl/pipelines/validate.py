@@ -28,7 +28,7 @@ class ValidatePipeline(Stage):
         if not adapter.get("title"):
             raise self.drop("missing_title", adapter.get("url", "?"))
         if not text:
-            raise self.drop("empty_body", adapter.get("url", "?"))
+            raise self.drop("empty", adapter.get("url", "?"))
         if len(text) < self.min_body_chars:
             raise self.drop("short_body", f"{adapter.get('url')} has {len(text)} characters")
         self.count("ok")

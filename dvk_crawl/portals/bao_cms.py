@@ -49,15 +49,13 @@ class BaoCmsParser(ArticleParser):
     TITLE = ("h1.article__title", "h1.cms-title", ".article__header h1", "article h1")
     LEAD = (".article__sapo", ".cms-desc", ".article__header h2")
     BODY = ("div.article__body", "div.zce-content-body", "div.cms-body", '[itemprop="articleBody"]')
+    RELATED = (".article-relate", ".article__relate", ".box-related", ".related-news")
     BODY_NOISE = (
         *ArticleParser.BODY_NOISE,
+        *RELATED,
         "figure",
         "figcaption",
         "table.picture",
-        ".article-relate",
-        ".article__relate",
-        ".box-related",
-        ".related-news",
         ".social",
         ".share",
         ".article__share",
@@ -112,8 +110,11 @@ class BaoCmsParser(ArticleParser):
         if container is None:
             return []
         title = (self.title() or "").casefold()
+        related = {node for box in container.css(", ".join(self.RELATED)) for node in box.root.iter()}
         images = []
         for figure in container.css("figure, table.picture"):
+            if figure.root in related:  # thumbnails of the related list, not the article's images
+                continue
             src = figure.css("img::attr(data-src), img::attr(data-original), img::attr(src)").getall()
             url = next((s for s in src if s and not s.startswith("data:")), None)
             if url is None:

@@ -22,7 +22,7 @@ from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime, parse_iso, parse_vietnamese_datetime
 from dvk_crawl.record import Image
-from dvk_crawl.text import normalize_line, split_paragraphs
+from dvk_crawl.text import fold_for_matching, normalize_line, split_paragraphs
 
 
 @dataclass
@@ -61,7 +61,21 @@ class Portal:
     article_key: Callable[[str], str | None]
     canonicalize: Callable[[str], str]
     former_province: str | None = None
+    """The province a whole portal belonged to before the 2025 merger (baoyenbai: Yên Bái)."""
+    former_province_markers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For portals of a merged province that cover several former ones (baolaocai):
+    ``(former province, place names)`` pairs; an article naming one of the places
+    gets that ``former_province``."""
     language: str = "vi"
+
+    def former_province_of(self, text: str) -> str | None:
+        if self.former_province:
+            return self.former_province
+        folded = fold_for_matching(text)
+        for province, places in self.former_province_markers:
+            if any(fold_for_matching(place) in folded for place in places):
+                return province
+        return None
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().split(":")[0]
@@ -165,6 +179,11 @@ class ArticleParser:
 
     def view_count(self) -> int | None:
         return None
+
+    def canonical_url(self) -> str | None:
+        """The page's own ``link[rel=canonical]`` (or ``og:url``), absolute."""
+        href = self.page.css('link[rel="canonical"]::attr(href)').get() or self.meta("og:url")
+        return self.absolute(href) if href else None
 
     # -- helpers for subclasses ---------------------------------------------------
 

@@ -137,8 +137,8 @@ class ReplicaServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._httpd.server_address[1]
+        return f"http://{LOOPBACK}:{port}"
 
     def start(self) -> ReplicaServer:
         self._thread.start()

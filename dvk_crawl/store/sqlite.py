@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dvk_crawl.store.base import ArticleStore, StoreError
 
@@ -83,7 +83,12 @@ class SqliteStore(ArticleStore):
 
     def upsert_many(self, records: Iterable[dict[str, Any]]) -> int:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = [_row(record, now) for record in records]
+        try:
+            rows = [_row(record, now) for record in records]
+        except KeyError as error:
+            raise StoreError(
+                f"record without {error.args[0]!r} cannot be stored; nothing of the batch was written"
+            ) from None
         if not rows:
             return 0
         try:
@@ -111,7 +116,7 @@ class SqliteStore(ArticleStore):
         return int(self.db.execute("SELECT count(*) FROM articles WHERE portal = ?", (portal,)).fetchone()[0])
 
     def iter_records(self, portal: str | None = None) -> Iterator[dict[str, Any]]:
-        query, params = "SELECT record FROM articles ORDER BY id", ()
+        query, params = "SELECT record FROM articles ORDER BY id", cast(tuple[str, ...], ())
         if portal is not None:
             query, params = "SELECT record FROM articles WHERE portal = ? ORDER BY id", (portal,)
         for (record,) in self.db.execute(query, params):

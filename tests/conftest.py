@@ -1,0 +1,99 @@
+"""Shared test helpers: fixtures on disk, replicas on loopback, crawls as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dvk_crawl.replica.server import SITES_DIR, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class FixtureCase:
+    portal: str
+    name: str
+    meta: dict[str, Any]
+    expected: dict[str, Any]
+    snippets: dict[str, list[str]]
+
+    @property
+    def html(self) -> bytes:
+        page = self.meta["page"]
+        path = SITES_DIR / self.portal / page
+        if not path.is_file():
+            path = FIXTURES / self.portal / self.name / page
+        return path.read_bytes()
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_fixture_cases() -> list[FixtureCase]:
+    cases = []
+    for case_dir in sorted(FIXTURES.glob("*/*/")):
+        if not (case_dir / "meta.json").is_file():
+            continue
+        snippets = _read_json(case_dir / "snippets.json") if (case_dir / "snippets.json").is_file() else {}
+        meta, expected = _read_json(case_dir / "meta.json"), _read_json(case_dir / "expected.json")
+        cases.append(FixtureCase(case_dir.parent.name, case_dir.name, meta, expected, snippets))
+    return cases
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    output: str
+    store: Path
+    runs_dir: Path
+    jsonl: Path
+
+    def run_file(self) -> dict[str, Any]:
+        runs = sorted(self.runs_dir.glob("*/*.json"))
+        assert runs, f"no run file in {self.runs_dir}\n{self.output[-3000:]}"
+        return json.loads(runs[-1].read_text(encoding="utf-8"))
+
+    def records(self) -> list[dict[str, Any]]:
+        import sqlite3
+
+        with sqlite3.connect(self.store) as db:
+            return [json.loads(r) for (r,) in db.execute("SELECT record FROM articles ORDER BY id")]
+
+
+def run_crawl(
+    spider: str, base_url: str, workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 180
+) -> CrawlResult:
+    """``scrapy crawl`` as a user runs it, against a replica, storing under ``workdir``."""
+    store, runs, jsonl = workdir / "dvk.sqlite", workdir / "runs", workdir / "articles.jsonl"
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", spider,
+        "-a", f"base_url={base_url}",
+        "-s", f"DVK_STORE_URL=sqlite:///{store}",
+        "-s", f"DVK_RUNS_DIR={runs}",
+        "-s", "FEEDS=" + json.dumps({str(jsonl): {"format": "jsonlines", "encoding": "utf8"}}),
+        "-s", "DOWNLOAD_DELAY=0",
+        "-s", "AUTOTHROTTLE_ENABLED=0",
+        *args,
+    ]  # fmt: skip
+    completed = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+    return CrawlResult(completed.returncode, completed.stdout + completed.stderr, store, runs, jsonl)
+
+
+@pytest.fixture(scope="session")
+def replicas() -> Iterator[dict[str, str]]:
+    """Every replica site on its own loopback port, for the whole session."""
+    with serve() as urls:
+        yield urls

@@ -1,0 +1,76 @@
+"""``scrapy crawl <spider>`` end to end against each replica, as a user runs it.
+
+Each replica site's ``expected.json`` names the ids a full crawl must store and
+the pages it must drop, by reason; a second run must store nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dvk_crawl.record import validate_record
+from dvk_crawl.replica.server import SITES_DIR
+from tests.conftest import CrawlResult, run_crawl
+
+SITES = sorted(p.parent.name for p in SITES_DIR.glob("*/expected.json"))
+FORBIDDEN_IN_TEXT = ["Đọc thêm", "Tin mới", "Go top", "Thống kê truy cập", "Truy cập nội dung luôn", "Các tin khác"]
+
+
+def expectations(site: str) -> dict[str, Any]:
+    return json.loads((SITES_DIR / site / "expected.json").read_text(encoding="utf-8"))
+
+
+def crawl(site: str, base_url: str, workdir: Path) -> CrawlResult:
+    expected = expectations(site)
+    arguments = [f"{k}={v}" for k, v in expected.get("arguments", {}).items()]
+    result = run_crawl(expected["spider"], base_url, workdir, *[x for a in arguments for x in ("-a", a)])
+    assert result.returncode == 0, result.output[-4000:]
+    return result
+
+
+@pytest.fixture(params=SITES, scope="module")
+def first_run(request: pytest.FixtureRequest, replicas: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
+    site = request.param
+    workdir = tmp_path_factory.mktemp(site)
+    return site, replicas[site], workdir, crawl(site, replicas[site], workdir)
+
+
+def test_stores_exactly_the_expected_articles(first_run) -> None:
+    site, _, _, result = first_run
+    stored = sorted(r["id"] for r in result.records())
+    assert stored == sorted(expectations(site)["stored_ids"])
+
+
+def test_every_stored_record_is_clean_and_valid(first_run) -> None:
+    _, _, _, result = first_run
+    for record in result.records():
+        validate_record(record)
+        assert record["relevant"] and record["language"] == "vi"
+        assert not [noise for noise in FORBIDDEN_IN_TEXT if noise in record["text"]], record["id"]
+        assert record["title"] not in record["text"].split("\n\n"), record["id"]
+
+
+def test_drops_are_counted_by_reason_in_the_run_file(first_run) -> None:
+    site, _, _, result = first_run
+    summary = result.run_file()["summary"]
+    for reason, count in expectations(site)["dropped"].items():
+        assert summary["dropped"].get(reason) == count, (reason, summary)
+    assert summary["stored"] == len(expectations(site)["stored_ids"])
+
+
+def test_jsonl_feed_holds_the_stored_articles(first_run) -> None:
+    _, _, _, result = first_run
+    lines = result.jsonl.read_text(encoding="utf-8").splitlines()
+    assert sorted(json.loads(line)["id"] for line in lines) == sorted(r["id"] for r in result.records())
+
+
+def test_second_run_stores_nothing_new(first_run) -> None:
+    site, base_url, workdir, result = first_run
+    before = {r["id"]: r["fetched_at"] for r in result.records()}
+    again = crawl(site, base_url, workdir)
+    assert again.run_file()["summary"]["stored"] == 0
+    assert {r["id"]: r["fetched_at"] for r in again.records()} == before

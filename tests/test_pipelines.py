@@ -1,0 +1,146 @@
+"""Each pipeline stage alone, with a real crawler's settings and stats."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from dvk_crawl.pipelines.dedup import DedupPipeline
+from dvk_crawl.pipelines.language import LanguagePipeline
+from dvk_crawl.pipelines.normalise import NormalisePipeline
+from dvk_crawl.pipelines.relevance import RelevancePipeline
+from dvk_crawl.pipelines.store import StorePipeline
+from dvk_crawl.pipelines.validate import ValidatePipeline
+from dvk_crawl.record import Article
+from dvk_crawl.store import StoreError, open_store
+from dvk_crawl.text import content_hash
+
+BODY = (
+    "Đến nay, toàn huyện Lục Yên đã đăng ký duy trì và xây dựng được 421 mô hình “Dân vận khéo”. "
+    "Các mô hình đã tác động tích cực, tạo sức lan tỏa, góp phần quan trọng vào sự phát triển kinh tế - xã hội, "
+    "xây dựng đảng, hệ thống chính trị, đảm bảo quốc phòng, an ninh trên địa bàn huyện."
+)
+
+
+def article(**overrides: Any) -> Article:
+    values: dict[str, Any] = {
+        "id": "baoyenbai:1",
+        "portal": "baoyenbai",
+        "province": "Lào Cai",
+        "url": "https://baoyenbai.com.vn/11/1/x.aspx",
+        "title": "Lục Yên có trên 400 mô hình “Dân vận khéo”",
+        "text": BODY,
+        "fetched_at": "2026-11-21T00:00:00+00:00",
+        "language": "vi",
+        "language_confidence": 1.0,
+        "content_hash": content_hash(BODY),
+    }
+    values.update(overrides)
+    return Article(**values)
+
+
+@pytest.fixture
+def crawler(tmp_path: Path):
+    crawler = get_crawler(settings_dict={"DVK_STORE_URL": f"sqlite:///{tmp_path}/t.sqlite"})
+    crawler.stats.open_spider()
+    return crawler
+
+
+def stat(crawler, name: str) -> int:
+    return crawler.stats.get_value(name, 0)
+
+
+def test_normalise_makes_nfc_and_drops_empty_paragraphs(crawler) -> None:
+    item = article(text=unicodedata.normalize("NFD", BODY) + "\n\n \n\n Hai ", title=" Tiêu  đề ")
+    NormalisePipeline(crawler).process_item(item)
+    assert item.text == BODY + "\n\nHai"
+    assert item.title == "Tiêu đề"
+    assert item.content_hash == content_hash(BODY + "\n\nHai")
+    assert stat(crawler, "dvk/normalise/ok") == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [({"title": ""}, "missing_title"), ({"text": ""}, "empty"), ({"text": "Quá ngắn."}, "short_body")],
+)
+def test_validate_drops_with_a_counted_reason(crawler, overrides: dict, reason: str) -> None:
+    with pytest.raises(DropItem, match=reason):
+        ValidatePipeline(crawler).process_item(article(**overrides))
+    assert stat(crawler, f"dvk/dropped/{reason}") == 1
+    assert stat(crawler, f"dvk/validate/{reason}") == 1
+
+
+def test_validate_passes_a_real_article(crawler) -> None:
+    assert ValidatePipeline(crawler).process_item(article()) is not None
+
+
+def test_language_keeps_vietnamese_and_drops_others(crawler) -> None:
+    stage = LanguagePipeline(crawler)
+    stage.process_item(article())
+    english = "The district has built more than four hundred models of skilful mass mobilisation in recent years."
+    with pytest.raises(DropItem, match="wrong_language"):
+        stage.process_item(article(text=english, language=None))
+
+
+def test_language_setting_can_keep_all(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"DVK_LANGUAGES": ""})
+    crawler.stats.open_spider()
+    assert LanguagePipeline(crawler).process_item(article(language="en")) is not None
+
+
+def test_relevance_drops_articles_without_a_keyword(crawler) -> None:
+    stage = RelevancePipeline(crawler)
+    kept = stage.process_item(article())
+    assert kept.relevant and kept.matched_keywords == ["dân vận khéo"]
+    with pytest.raises(DropItem, match="not_relevant"):
+        stage.process_item(article(title="Thu hoạch lúa", text="Nông dân thu hoạch lúa hè thu."))
+
+
+def test_relevance_can_store_irrelevant_articles_with_the_flag(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"DVK_STORE_IRRELEVANT": "1"})
+    crawler.stats.open_spider()
+    kept = RelevancePipeline(crawler).process_item(article(title="Lúa", text="Nông dân thu hoạch lúa."))
+    assert kept.relevant is False
+
+
+def test_dedup_drops_same_id_and_same_body_within_and_across_runs(crawler) -> None:
+    stage = DedupPipeline(crawler)
+    stage.open_spider()
+    stage.process_item(article())
+    with pytest.raises(DropItem, match="duplicate_id"):
+        stage.process_item(article())
+    with pytest.raises(DropItem, match="duplicate_content: baoyenbai:2 repeats baoyenbai:1"):
+        stage.process_item(article(id="baoyenbai:2"))
+    stage.store.upsert_many([article(id="baoyenbai:9", text="Khác", content_hash=content_hash("Khác")).to_dict()])
+    later = DedupPipeline(crawler)
+    later.open_spider()
+    with pytest.raises(DropItem, match="duplicate_id"):
+        later.process_item(article(id="baoyenbai:9"))
+
+
+def test_store_writes_in_batches_and_flushes_at_close(crawler, tmp_path: Path) -> None:
+    crawler.settings.frozen = False
+    crawler.settings.set("DVK_STORE_BATCH_SIZE", 2)
+    stage = StorePipeline(crawler)
+    stage.open_spider()
+    for n in range(3):
+        stage.process_item(article(id=f"baoyenbai:{n}"))
+    assert stage.store.count() == 2
+    stage.close_spider()
+    assert stage.store.count() == 3
+    assert stat(crawler, "dvk/store/stored") == 3
+
+
+def test_store_failure_raises_and_keeps_what_was_stored(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/s.sqlite")
+    store.open()
+    store.upsert_many([article().to_dict()])
+    with pytest.raises(StoreError):
+        store.upsert_many([{"id": "broken"}, article(id="baoyenbai:2").to_dict()])
+    assert [r["id"] for r in store.iter_records()] == ["baoyenbai:1"]
+    store.close()
