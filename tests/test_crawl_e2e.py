@@ -74,3 +74,18 @@ def test_second_run_stores_nothing_new(first_run) -> None:
     again = crawl(site, base_url, workdir)
     assert again.run_file()["summary"]["stored"] == 0
     assert {r["id"]: r["fetched_at"] for r in again.records()} == before
+
+
+def test_date_window_keeps_only_articles_published_inside_it(replicas: dict[str, str], tmp_path: Path) -> None:
+    """Undated articles are kept: nothing says they fall outside the window."""
+    from tests.conftest import load_fixture_cases
+
+    published = {c.expected["id"]: c.expected["published_at"] for c in load_fixture_cases() if c.portal == "baohatinh"}
+    stored_ids = expectations("baohatinh")["stored_ids"]
+    inside = sorted(i for i in stored_ids if published[i] is None or published[i].startswith("2023-08"))
+    result = run_crawl("baohatinh", replicas["baohatinh"], tmp_path, "-a", "since=2023-08-01", "-a", "until=2023-08-31")
+    assert result.returncode == 0, result.output[-3000:]
+    assert sorted(r["id"] for r in result.records()) == inside
+    stats = result.run_file()["stats"]
+    assert stats["dvk/discovery/sitemaps_skipped_by_date"] >= 2
+    assert len(inside) < len(stored_ids)

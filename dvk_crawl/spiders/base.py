@@ -109,6 +109,14 @@ class PortalSpider(scrapy.Spider):
         load_seeds(Path(setting(settings, "DVK_SEEDS_DIR")), cls.portal_id)
         crawl_keywords(settings)
 
+    @classmethod
+    def check_arguments(cls, arguments: dict[str, Any], settings: BaseSettings) -> None:
+        """Check ``-a`` arguments before a crawl starts; raise ``SpiderArgumentError`` naming the bad one.
+
+        Spiders whose arguments depend on their seeds (quangtri's ``sites``) extend it.
+        """
+        parse_spider_arguments(cls.ARGUMENTS, arguments)
+
     # -- start points -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -255,6 +263,10 @@ class PortalSpider(scrapy.Spider):
             )
         except ExtractionError as error:
             self.count_drop(error.reason, response.url)
+            return
+        except Exception:  # a parser bug on one page must not hide the rest of the crawl
+            self.logger.exception("parser failed on %s", response.url)
+            self.count_drop("parser_error", response.url)
             return
         published = (
             PublicationTime(datetime.fromisoformat(article.published_at), "second") if (article.published_at) else None
