@@ -37,7 +37,13 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "DVK_MIN_BODY_CHARS": SettingSpec(200, "int", "Bodies shorter than this are dropped as too short."),
     "DVK_MAX_LISTING_PAGES": SettingSpec(50, "int", "Pages followed per listing or search before paging stops."),
+    "DVK_NEARDUP_THRESHOLD": SettingSpec(
+        0.8, "float", "Estimated Jaccard similarity (5-syllable shingles) from which an article is a near duplicate."
+    ),
     "DVK_RUNS_DIR": SettingSpec("data/runs", "str", "Run files go to <dir>/<spider>/<UTC timestamp>.json."),
+    "DVK_PROGRESS_INTERVAL": SettingSpec(
+        10.0, "float", "Seconds between progress lines (items/s, stored, dropped) during a crawl; 0 turns them off."
+    ),
 }
 
 
@@ -84,5 +90,7 @@ def validate_settings(settings: BaseSettings) -> None:
             value = setting(settings, name)
         except (TypeError, ValueError) as error:
             raise ValueError(f"setting {name}: {error}") from None
-        if SETTINGS[name].kind == "int" and value < 0:
+        if SETTINGS[name].kind in ("int", "float") and value < 0:
             raise ValueError(f"setting {name}={value} must not be negative")
+        if name == "DVK_NEARDUP_THRESHOLD" and not 0 < value <= 1:
+            raise ValueError(f"setting {name}={value} must be a similarity above 0 and at most 1")

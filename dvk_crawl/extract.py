@@ -122,7 +122,7 @@ def _build_record(site: Portal, url: str, key: str, parsed: ParsedPage, name: st
         portal=site.id,
         province=site.province,
         former_province=site.former_province_of(
-            " ".join(filter(None, (parsed.title, parsed.lead, *parsed.paragraphs)))
+            " ".join(filter(None, (parsed.title, parsed.lead, *parsed.paragraphs))), parsed.published
         ),
         site=urlsplit(url).hostname or "",
         url=url,

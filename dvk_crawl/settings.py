@@ -32,6 +32,9 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = PIPELINE_ORDER
 EXTENSIONS = {
     "dvk_crawl.extensions.runreport.RunReport": 500,
+    "dvk_crawl.extensions.visits.VisitLog": 505,
+    # A progress line every DVK_PROGRESS_INTERVAL seconds: items/s, stored, dropped.
+    "dvk_crawl.extensions.progress.ProgressLog": 510,
 }
 
 # Every stored article is also appended to a JSON Lines file through Scrapy's feed

@@ -19,6 +19,7 @@ from dvk_crawl.pipelines.validate import ValidatePipeline
 from dvk_crawl.record import Article
 from dvk_crawl.store import StoreError, open_store
 from dvk_crawl.text import content_hash
+from tests.conftest import load_fixture_cases
 
 BODY = (
     "Đến nay, toàn huyện Lục Yên đã đăng ký duy trì và xây dựng được 421 mô hình “Dân vận khéo”. "
@@ -108,19 +109,91 @@ def test_relevance_can_store_irrelevant_articles_with_the_flag(tmp_path: Path) -
     assert kept.relevant is False
 
 
-def test_dedup_drops_same_id_and_same_body_within_and_across_runs(crawler) -> None:
+def dedup(crawler) -> DedupPipeline:
     stage = DedupPipeline(crawler)
     stage.open_spider()
+    return stage
+
+
+def test_dedup_drops_an_id_seen_before_in_this_run_or_stored(crawler) -> None:
+    stage = dedup(crawler)
     stage.process_item(article())
     with pytest.raises(DropItem, match="duplicate_id"):
         stage.process_item(article())
-    with pytest.raises(DropItem, match="duplicate_content: baoyenbai:2 repeats baoyenbai:1"):
-        stage.process_item(article(id="baoyenbai:2"))
-    stage.store.upsert_many([article(id="baoyenbai:9", text="Khác", content_hash=content_hash("Khác")).to_dict()])
-    later = DedupPipeline(crawler)
-    later.open_spider()
+    stage.store.upsert_many([article(id="baoyenbai:9").to_dict()])
     with pytest.raises(DropItem, match="duplicate_id"):
-        later.process_item(article(id="baoyenbai:9"))
+        dedup(crawler).process_item(article(id="baoyenbai:9"))
+
+
+def test_refresh_lets_a_stored_article_through_to_be_updated(crawler) -> None:
+    stage = dedup(crawler)
+    stage.store.upsert_many([article().to_dict()])
+    crawler.spider = type("Spider", (), {"refresh": True})()
+    assert dedup(crawler).process_item(article()).duplicate_of is None
+
+
+def test_the_same_body_under_another_id_is_stored_as_a_duplicate(crawler) -> None:
+    stage = dedup(crawler)
+    stage.process_item(article())
+    copy = stage.process_item(article(id="baoyenbai:2"))
+    assert copy.duplicate_of == "baoyenbai:1"
+    assert stat(crawler, "dvk/dedup/duplicate_content") == 1
+
+
+SEED_000 = next(c for c in load_fixture_cases() if c.portal == "baohatinh" and c.name == "cam-xuyen-1440-seed000")
+SEED_001 = next(c for c in load_fixture_cases() if c.name == "cam-xuyen-nhan-rong-seed001")
+
+
+def body_of(case) -> str:
+    return case.expected["text"]
+
+
+def syndicated(text: str) -> str:
+    """How another portal republishes a story: its own first line and tail."""
+    return "YBĐT – Theo Báo Hà Tĩnh.\n\n" + text + "\n\nNguồn: baohatinh.vn. Bình luận (0)"
+
+
+def test_a_syndicated_copy_on_another_portal_links_to_the_original(crawler) -> None:
+    stage = dedup(crawler)
+    stage.process_item(
+        article(id="baohatinh:259960", text=body_of(SEED_000), content_hash=content_hash(body_of(SEED_000)))
+    )
+    text = syndicated(body_of(SEED_000))
+    copy = stage.process_item(article(id="baoyenbai:77", text=text, content_hash=content_hash(text)))
+    assert copy.duplicate_of == "baohatinh:259960"
+    assert stat(crawler, "dvk/dedup/near_duplicate") == 1
+
+
+def test_near_duplicates_are_found_across_runs_and_copies_of_copies_point_to_the_first(crawler) -> None:
+    original = body_of(SEED_000)
+    dedup(crawler).process_item(article(id="baohatinh:1", text=original, content_hash=content_hash(original)))
+    second_run = dedup(crawler)
+    first_copy = syndicated(original)
+    second_run.process_item(article(id="baoyenbai:2", text=first_copy, content_hash=content_hash(first_copy)))
+    copy_of_copy = first_copy + "\n\nĐăng lại."
+    linked = second_run.process_item(
+        article(id="baolaocai:3", text=copy_of_copy, content_hash=content_hash(copy_of_copy))
+    )
+    assert linked.duplicate_of == "baohatinh:1"
+
+
+def test_two_reports_of_one_event_in_other_words_are_not_linked(crawler) -> None:
+    stage = dedup(crawler)
+    a, b = body_of(SEED_000), body_of(SEED_001)
+    stage.process_item(article(id="baohatinh:1", text=a, content_hash=content_hash(a)))
+    assert stage.process_item(article(id="baohatinh:2", text=b, content_hash=content_hash(b))).duplicate_of is None
+
+
+def test_a_shared_boilerplate_paragraph_does_not_make_a_duplicate(crawler) -> None:
+    boilerplate = (
+        "Phong trào thi đua “Dân vận khéo” được phát động nhằm phát huy sức mạnh khối đại đoàn kết toàn dân tộc, "
+        "thực hiện thắng lợi các mục tiêu phát triển kinh tế - xã hội, bảo đảm quốc phòng - an ninh."
+    )
+    stage = dedup(crawler)
+    a = body_of(SEED_000).split("\n\n")[0] + "\n\n" + boilerplate
+    b = body_of(SEED_001).split("\n\n")[0] + "\n\n" + boilerplate
+    stage.process_item(article(id="x:1", text=a, content_hash=content_hash(a)))
+    assert stage.process_item(article(id="x:2", text=b, content_hash=content_hash(b))).duplicate_of is None
 
 
 def test_store_writes_in_batches_and_flushes_at_close(crawler, tmp_path: Path) -> None:

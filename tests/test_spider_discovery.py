@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from tempfile import mkdtemp
 
 import pytest
 from scrapy import Request
@@ -17,7 +18,7 @@ REPLICA = "http://127.0.0.1:8999"
 
 
 def make_spider(**arguments: str) -> BaohatinhSpider:
-    crawler = get_crawler(BaohatinhSpider)
+    crawler = get_crawler(BaohatinhSpider, settings_dict={"DVK_STORE_URL": f"sqlite:///{mkdtemp()}/t.sqlite"})
     crawler.stats.open_spider()
     spider = BaohatinhSpider.from_crawler(crawler, **arguments)
     crawler.spider = spider

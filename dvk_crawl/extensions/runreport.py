@@ -18,6 +18,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from dvk_crawl.config import setting
+from dvk_crawl.store import StoreError, crawler_store
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +37,47 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+EMPTY_SHARE_ALERT = 0.25  # at least this share of fetched pages empty …
+EMPTY_SHARE_RISE = 2.0  # … and this many times the share of earlier runs
+
+
+def find_alerts(stats: dict[str, Any], summary: dict[str, Any], previous: list[dict[str, Any]]) -> list[str]:
+    """Signs that a portal changed its layout: no article links at all, or far more empty pages."""
+    alerts = []
+    if stats.get("dvk/discovery/article_links", 0) == 0:
+        alerts.append("no_articles: discovery found no article link at all; did the portal change its pages or URLs?")
+    fetched = summary["fetched"]
+    share = summary["dropped"].get("empty", 0) / fetched if fetched else 0.0
+    earlier = [
+        r["summary"]["dropped"].get("empty", 0) / r["summary"]["fetched"] for r in previous if r["summary"]["fetched"]
+    ]
+    baseline = sum(earlier) / len(earlier) if earlier else 0.0
+    if share >= EMPTY_SHARE_ALERT and share > EMPTY_SHARE_RISE * baseline:
+        alerts.append(
+            f"empty_pages_rose: {share:.0%} of fetched article pages had no body (earlier runs: {baseline:.0%});"
+            " the parser may no longer fit the portal's layout"
+        )
+    return alerts
+
+
+def previous_runs(runs_dir: Path, spider: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The spider's earlier run files, newest first (unreadable ones skipped)."""
+    runs = []
+    for path in sorted((runs_dir / spider).glob("*.json"), reverse=True)[:limit]:
+        try:
+            runs.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return runs
+
+
 def format_summary(rows: dict[str, dict[str, Any]]) -> str:
     """A plain-text table: one line per portal, drops spelled out by reason."""
     lines = [f"{'portal':<12} {'discovered':>10} {'fetched':>8} {'stored':>7}  dropped by reason"]
     for portal, row in rows.items():
         dropped = ", ".join(f"{reason}={n}" for reason, n in row["dropped"].items()) or "-"
         lines.append(f"{portal:<12} {row['discovered']:>10} {row['fetched']:>8} {row['stored']:>7}  {dropped}")
+        lines.extend(f"{'':<12} ALERT {alert}" for alert in row.get("alerts", []))
     return "\n".join(lines)
 
 
@@ -67,6 +103,9 @@ class RunReport:
         assert self.crawler.stats is not None
         stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
         summary = summarize(stats)
+        summary["alerts"] = find_alerts(stats, summary, previous_runs(self.runs_dir, spider.name))
+        for alert in summary["alerts"]:
+            logger.warning("dvk alert for %s: %s", spider.name, alert)
         logger.info("dvk summary (%s)\n%s", reason, format_summary({spider.name: summary}))
         run = {
             "spider": spider.name,
@@ -84,3 +123,11 @@ class RunReport:
         tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
         tmp.replace(path)  # readers never see half a run file
         self.crawler.stats.set_value("dvk/run_file", str(path))
+        self.record_in_store({k: v for k, v in run.items() if k != "stats"})
+
+    def record_in_store(self, run: dict[str, Any]) -> None:
+        """The store keeps the run history incremental crawls read (the run files may be elsewhere)."""
+        try:
+            crawler_store(self.crawler).add_run(run)
+        except StoreError as error:
+            logger.error("run not recorded in the store: %s", error)

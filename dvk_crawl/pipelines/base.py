@@ -13,6 +13,32 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 
+class Dropped(DropItem):
+    """A drop with its reason, for the summary and the visit record (see ``FINAL_REASONS``)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+# Outcomes that will not change by fetching the page again: an incremental crawl
+# remembers them and skips the URL next time (``-a refresh=1`` retries). Download
+# errors, server errors, parser errors and the date window are not among them.
+FINAL_REASONS = frozenset(
+    {
+        "http_404",
+        "http_410",
+        "not_html",
+        "not_article_url",
+        "missing_title",
+        "empty",
+        "short_body",
+        "wrong_language",
+        "not_relevant",
+    }
+)
+
+
 class Stage:
     """Base of the pipeline stages: ``from_crawler`` keeps the crawler and its stats."""
 
@@ -30,8 +56,8 @@ class Stage:
     def count(self, outcome: str) -> None:
         self.stats.inc_value(f"dvk/{self.STAGE}/{outcome}")
 
-    def drop(self, reason: str, detail: str) -> DropItem:
-        """Count the reason and return the ``DropItem`` to raise."""
+    def drop(self, reason: str, detail: str) -> Dropped:
+        """Count the reason and return the ``Dropped`` to raise."""
         self.count(reason)
         self.stats.inc_value(f"dvk/dropped/{reason}")
-        return DropItem(f"{reason}: {detail}")
+        return Dropped(reason, detail)

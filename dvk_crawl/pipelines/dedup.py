@@ -1,8 +1,11 @@
-"""Stage 5: never store one article twice, within a run or across runs.
+"""Stage 5: one article is stored once; copies of a story are linked, not lost.
 
-An id already stored (or already passed this run) is a re-crawl: dropped as
-``duplicate_id``. A body whose content hash is already stored under another id
-(the same story under a second URL) is dropped as ``duplicate_content``.
+Reads ``DVK_NEARDUP_THRESHOLD``. An id already stored (or passed earlier in this
+run) is dropped as ``duplicate_id`` — unless the spider runs with ``refresh=1``,
+when the stored record is updated. A body already stored under another id
+(``duplicate_content``) or one whose MinHash signature is at least the threshold
+similar to a stored one (``near_duplicate``) is stored with ``duplicate_of`` set
+to the first article seen, so downstream users choose what to count.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from dvk_crawl.config import setting
+from dvk_crawl.neardup import LshScheme, signature, similarity
 from dvk_crawl.pipelines.base import Stage
 from dvk_crawl.store import ArticleStore, crawler_store
 
@@ -22,9 +27,10 @@ class DedupPipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.store: ArticleStore | None = None
-        # The store writes in batches: what this run passed is not in it yet.
+        self.lsh = LshScheme(setting(crawler.settings, "DVK_NEARDUP_THRESHOLD"))
+        # The store writes records in batches: what this run passed is not in it yet.
         self.ids_this_run: set[str] = set()
-        self.hashes_this_run: dict[str, str] = {}
+        self.first_by_hash: dict[str, str] = {}
 
     def open_spider(self) -> None:
         self.store = crawler_store(self.crawler)
@@ -32,13 +38,33 @@ class DedupPipeline(Stage):
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
         adapter = ItemAdapter(item)
-        article_id, digest = adapter["id"], adapter["content_hash"]
-        if article_id in self.ids_this_run or self.store.has_id(article_id):
+        article_id = adapter["id"]
+        if article_id in self.ids_this_run or (self.store.has_id(article_id) and not self.refreshing):
             raise self.drop("duplicate_id", article_id)
-        first = self.hashes_this_run.get(digest) or self.store.id_for_hash(digest)
-        if first is not None:
-            raise self.drop("duplicate_content", f"{article_id} repeats {first}")
         self.ids_this_run.add(article_id)
-        self.hashes_this_run[digest] = article_id
-        self.count("unique")
+        sig = signature(adapter["text"])
+        adapter["duplicate_of"], outcome = self.first_copy(article_id, adapter["content_hash"], sig)
+        self.first_by_hash.setdefault(adapter["content_hash"], adapter["duplicate_of"] or article_id)
+        self.store.add_signature(article_id, sig, self.lsh.band_keys(sig), adapter["duplicate_of"])
+        self.count(outcome)
         return item
+
+    @property
+    def refreshing(self) -> bool:
+        return bool(getattr(self.crawler.spider, "refresh", False))
+
+    def first_copy(self, article_id: str, digest: str, sig: bytes) -> tuple[str | None, str]:
+        """The id of the first article this one copies, and the outcome to count."""
+        assert self.store is not None
+        first = self.first_by_hash.get(digest) or self.store.id_for_hash(digest)
+        if first is not None and first != article_id:
+            return self.root_of(first), "duplicate_content"
+        for candidate in self.store.signature_candidates(self.lsh.band_keys(sig)):
+            if candidate.id != article_id and similarity(sig, candidate.signature) >= self.lsh.threshold:
+                return candidate.duplicate_of or candidate.id, "near_duplicate"
+        return None, "unique"
+
+    def root_of(self, article_id: str) -> str:
+        """A copy of a copy points to the original."""
+        assert self.store is not None
+        return self.store.original_of(article_id) or article_id

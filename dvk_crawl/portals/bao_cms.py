@@ -87,13 +87,28 @@ class BaoCmsParser(ArticleParser):
         lead = self.first_text(*self.LEAD)
         return self.strip_lead_prefix(lead) if lead else super().lead()
 
+    # Teasers ("Đọc thêm", sidebars) carry their own ``time.time``: never the article's date.
+    _NOT_IN_TEASER = (
+        "[not(ancestor::aside or ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' story ')"
+        " or contains(@class, 'relate')])]"
+    )
+
     def published_at(self) -> PublicationTime | None:
         return self.first_time(
             self.meta("article:published_time"),
-            *self.page.css("time::attr(datetime)").getall(),
-            *(self.first_text(selector) for selector in self.TIME),
+            *self.page.xpath(f"//time{self._NOT_IN_TEASER}/@datetime").getall(),
+            *(self.time_text(selector) for selector in self.TIME),
             self.json_ld_value("datePublished"),
         )
+
+    def time_text(self, selector: str) -> str | None:
+        """Text of the first node of ``selector`` outside teaser lists."""
+        for node in self.page.css(selector):
+            if node.xpath(f"self::*{self._NOT_IN_TEASER}"):
+                text = normalize_line(" ".join(node.css("::text").getall()))
+                if text:
+                    return text
+        return None
 
     def authors(self) -> list[str]:
         names = [name for text in self.all_texts_of(self.AUTHOR) for name in split_authors(text)]

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -20,9 +21,9 @@ import trafilatura
 from lxml import html as lxml_html
 from parsel import Selector
 
-from dvk_crawl.dates import PublicationTime, parse_iso, parse_vietnamese_datetime
+from dvk_crawl.dates import VIETNAM, PublicationTime, parse_iso, parse_vietnamese_datetime
 from dvk_crawl.record import Image
-from dvk_crawl.text import fold_for_matching, normalize_line, split_paragraphs
+from dvk_crawl.text import normalize_line, split_paragraphs
 
 
 @dataclass
@@ -68,12 +69,16 @@ class Portal:
     gets that ``former_province``."""
     language: str = "vi"
 
-    def former_province_of(self, text: str) -> str | None:
+    def former_province_of(self, text: str, published: PublicationTime | None = None) -> str | None:
+        """The pre-merger province of an article; markers count only for articles after the merger
+        (before it, a Lào Cai article naming Yên Bái was about a neighbour)."""
         if self.former_province:
             return self.former_province
-        folded = fold_for_matching(text)
+        if published is not None and published.moment < MERGER:
+            return None
+        text = normalize_line(text)
         for province, places in self.former_province_markers:
-            if any(fold_for_matching(place) in folded for place in places):
+            if any(_names_place(text, place) for place in places):
                 return province
         return None
 
@@ -315,8 +320,17 @@ class ArticleParser:
         return kept
 
 
+# Resolution 202/2025/QH15: provinces merged and districts abolished on 1 July 2025.
+MERGER = datetime(2025, 7, 1, tzinfo=VIETNAM)
 ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar)(\?|#|$)", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\s[-–—]\s|\svà\s|\s&\s)\s*")
+
+
+def _names_place(text: str, place: str) -> bool:
+    """Whether the text names the place: any case but all lower ("Yên Bình", "YÊN BÌNH";
+    not "cuộc sống yên bình", where the words mean "peaceful")."""
+    pattern = re.compile(rf"(?<!\w){re.escape(normalize_line(place))}(?!\w)", re.IGNORECASE)
+    return any(match.group(0) != match.group(0).lower() for match in pattern.finditer(text))
 
 
 def split_authors(text: str) -> list[str]:

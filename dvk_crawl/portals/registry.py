@@ -10,10 +10,10 @@ from __future__ import annotations
 from types import ModuleType
 from urllib.parse import urlsplit
 
-from dvk_crawl.portals import baohatinh
+from dvk_crawl.portals import baohatinh, baolaocai, baoyenbai, quangngai, quangtri
 from dvk_crawl.portals.base import Portal
 
-_PORTAL_MODULES: tuple[ModuleType, ...] = (baohatinh,)
+_PORTAL_MODULES: tuple[ModuleType, ...] = (baohatinh, quangngai, baolaocai, baoyenbai, quangtri)
 
 PORTALS: dict[str, Portal] = {portal.id: portal for module in _PORTAL_MODULES for portal in module.PORTALS}
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
@@ -27,14 +28,23 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from dvk_crawl.config import setting
-from dvk_crawl.dates import VIETNAM, PublicationTime, parse_cli_date, parse_rfc822, parse_vietnamese_datetime
+from dvk_crawl.dates import (
+    VIETNAM,
+    PublicationTime,
+    parse_cli_date,
+    parse_iso,
+    parse_rfc822,
+    parse_vietnamese_datetime,
+)
 from dvk_crawl.extract import ExtractionError, extract_article
 from dvk_crawl.keywords import Keywords
+from dvk_crawl.pipelines.base import FINAL_REASONS
 from dvk_crawl.pipelines.relevance import crawl_keywords
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds, load_seeds
+from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
@@ -64,6 +74,11 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
                 raise SpiderArgumentError(str(error)) from None
     if parsed.get("since") and parsed.get("until") and parsed["since"] > parsed["until"]:
         raise SpiderArgumentError(f"since={arguments['since']} is after until={arguments['until']}")
+    if "refresh" in arguments:
+        flag = str(arguments["refresh"]).strip().lower()
+        if flag not in {"0", "1", "true", "false", "yes", "no"}:
+            raise SpiderArgumentError(f"refresh={arguments['refresh']!r} must be 1 or 0")
+        parsed["refresh"] = flag in {"1", "true", "yes"}
     base_url = arguments.get("base_url")
     if base_url and not re.match(r"^https?://[^/\s]+/?$", str(base_url)):
         raise SpiderArgumentError(f"base_url={base_url!r} must be a scheme and host, e.g. http://127.0.0.1:8000")
@@ -74,7 +89,9 @@ class PortalSpider(scrapy.Spider):
     """Discovery for one portal of the registry (``portal_id``)."""
 
     portal_id: ClassVar[str]
-    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until")
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh")
+    # A sitemap entry modified this long before the last complete run started was seen by it.
+    LASTMOD_MARGIN = timedelta(hours=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         known = {k: kwargs.pop(k) for k in list(kwargs) if k in {"name", *_SCRAPYD_ARGUMENTS}}
@@ -87,7 +104,10 @@ class PortalSpider(scrapy.Spider):
         # until is inclusive: the whole day counts.
         until = arguments.get("until")
         self.until: datetime | None = until + timedelta(days=1) if until else None
+        self.refresh: bool = arguments.get("refresh", False)
         self.scheduled_keys: set[str] = set()
+        self.seen_ids: set[str] = set()
+        self.unchanged_before: datetime | None = None
         host = urlsplit(self.base_url).hostname if self.base_url else None
         self.allowed_domains = [*self.portal.domains, *([host] if host else [])]
 
@@ -97,7 +117,17 @@ class PortalSpider(scrapy.Spider):
         spider.seeds = load_seeds(Path(setting(crawler.settings, "DVK_SEEDS_DIR")), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
+        if not spider.refresh:
+            spider.load_crawl_state(crawler_store(crawler))
         return spider
+
+    def load_crawl_state(self, store: ArticleStore) -> None:
+        """What earlier runs did: ids not to fetch again, and when the last complete run began."""
+        self.seen_ids = store.seen_ids(self.portal_id)
+        for run in store.last_runs(self.name):
+            if run["finish_reason"] == "finished" and not {"since", "until"} & set(run.get("arguments", {})):
+                self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
+                break
 
     seeds: PortalSeeds
     keywords: Keywords
@@ -164,12 +194,18 @@ class PortalSpider(scrapy.Spider):
             return
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                if self.sitemap_may_hold_window(entry["loc"], entry.get("lastmod")):
-                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
-                else:
+                if not self.sitemap_may_hold_window(entry["loc"], entry.get("lastmod")):
                     self.count("discovery/sitemaps_skipped_by_date")
+                elif self.unchanged_since_last_run(entry.get("lastmod")):
+                    self.count("discovery/sitemaps_unchanged")
+                else:
+                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
             return
-        links = [e["loc"] for e in sitemap if self.lastmod_may_be_in_window(e.get("lastmod"))]
+        links = [
+            e["loc"]
+            for e in sitemap
+            if self.lastmod_may_be_in_window(e.get("lastmod")) and not self.unchanged_since_last_run(e.get("lastmod"))
+        ]
         yield from self.article_requests(links)
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
@@ -183,9 +219,13 @@ class PortalSpider(scrapy.Spider):
                 newest = published.moment
             if self.in_window(published):
                 links.append(link)
+        new = [link for link in links if not self.already_seen(link)]
         yield from self.article_requests(links)
         if self.since and newest is not None and newest < self.since:
             self.count("discovery/paging_stopped_by_date")
+            return
+        if links and not new and not self.refresh:
+            self.count("discovery/paging_stopped_nothing_new")
             return
         next_url = self.next_page_url(response, page)
         if next_url and page < self.max_listing_pages:
@@ -198,8 +238,16 @@ class PortalSpider(scrapy.Spider):
             if url is None:
                 continue
             item = anchor.xpath("ancestor::*[self::article or self::li or contains(@class, 'item')][1]")
-            published = parse_vietnamese_datetime(" ".join(item.css("::text").getall())) if item else None
+            published = self.listing_date(item[0]) if item else None
             yield url, published
+
+    def listing_date(self, item: Selector) -> PublicationTime | None:
+        """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023")."""
+        for text in item.css("time::attr(datetime), time ::text, [class*=time] ::text, [class*=date] ::text").getall():
+            published = parse_iso(text) or parse_vietnamese_datetime(text)
+            if published:
+                return published
+        return parse_vietnamese_datetime(" ".join(item.css("::text").getall()))
 
     def next_page_url(self, response: TextResponse, page: int) -> str | None:
         """The link to page ``page + 1``: ``rel=next``, a "next" label, or the page number in the URL."""
@@ -211,6 +259,9 @@ class PortalSpider(scrapy.Spider):
         ]
         candidates += [h for h in response.css("a::attr(href)").getall() if _page_number(h) == page + 1]
         for href in candidates:
+            # A disabled "next" on the last page (Liferay's pager) is ``href="javascript:;"``.
+            if href.strip().lower().startswith(("javascript:", "#")):
+                continue
             if _page_number(href) in (None, page + 1):
                 return self.fetch_url(self.to_live(urljoin(response.url, href)))
         return None
@@ -234,6 +285,10 @@ class PortalSpider(scrapy.Spider):
         if key is None:
             self.count("discovery/not_article_links")
             return None
+        self.count("discovery/article_links")
+        if f"{self.portal.id}:{key}" in self.seen_ids:
+            self.count("discovery/already_seen")
+            return None
         if key in self.scheduled_keys:
             return None
         self.scheduled_keys.add(key)
@@ -250,7 +305,7 @@ class PortalSpider(scrapy.Spider):
     def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
         self.count("fetch/articles")
         if not isinstance(response, TextResponse):
-            self.count_drop("not_html", response.url)
+            self.count_drop("not_html", response.url, response.meta.get("dvk_key"))
             return
         url = self.canonical_after_redirect(response, canonical_url)
         try:
@@ -262,7 +317,7 @@ class PortalSpider(scrapy.Spider):
                 keywords=self.keywords,
             )
         except ExtractionError as error:
-            self.count_drop(error.reason, response.url)
+            self.count_drop(error.reason, response.url, response.meta.get("dvk_key"))
             return
         except Exception:  # a parser bug on one page must not hide the rest of the crawl
             self.logger.exception("parser failed on %s", response.url)
@@ -277,7 +332,9 @@ class PortalSpider(scrapy.Spider):
         yield article
 
     def article_failed(self, failure: Failure) -> None:
-        self.count_drop(failure_reason(failure), failure.request.url if hasattr(failure, "request") else "?")
+        request = getattr(failure, "request", None)
+        url, key = (request.url, request.meta.get("dvk_key")) if request is not None else ("?", None)
+        self.count_drop(failure_reason(failure), url, key)
 
     def discovery_failed(self, failure: Failure) -> None:
         self.count(f"discovery/{failure_reason(failure)}")
@@ -352,9 +409,25 @@ class PortalSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"dvk/{name}", value)
 
-    def count_drop(self, reason: str, url: str) -> None:
+    def already_seen(self, url: str) -> bool:
+        key = self.portal.article_key(self.portal.canonicalize(url))
+        return key is not None and f"{self.portal.id}:{key}" in self.seen_ids
+
+    def unchanged_since_last_run(self, lastmod: str | None) -> bool:
+        """A sitemap (entry) not modified since the last complete run started holds nothing new."""
+        if self.refresh or self.unchanged_before is None or not lastmod:
+            return False
+        try:
+            modified = datetime.fromisoformat(lastmod.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return (modified if modified.tzinfo else modified.replace(tzinfo=VIETNAM)) < self.unchanged_before
+
+    def count_drop(self, reason: str, url: str, key: str | None = None) -> None:
         self.count(f"spider/{reason}")
         self.count(f"dropped/{reason}")
+        if key is not None and reason in FINAL_REASONS:
+            crawler_store(self.crawler).add_visit(f"{self.portal.id}:{key}", self.portal.id, reason, url)
         self.logger.info("dropped %s: %s", reason, url)
 
 

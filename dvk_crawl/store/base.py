@@ -9,11 +9,37 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from dvk_crawl.store.lock import CrawlLock
 
 
 class StoreError(RuntimeError):
     """The store cannot be opened or written: the crawl must stop, not drop items."""
+
+
+@dataclass
+class PortalStats:
+    """What a store holds for one portal (``dvk-crawl stats``)."""
+
+    portal: str
+    articles: int
+    relevant: int
+    duplicates: int
+    undated: int
+    first_published: str | None
+    last_published: str | None
+    months: dict[str, int] = field(default_factory=dict)
+    """Articles per publication month (``YYYY-MM``); undated ones are not counted here."""
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    id: str
+    signature: bytes
+    duplicate_of: str | None
 
 
 class ArticleStore(ABC):
@@ -45,8 +71,63 @@ class ArticleStore(ABC):
     def count(self, portal: str | None = None) -> int: ...
 
     @abstractmethod
-    def iter_records(self, portal: str | None = None) -> Iterator[dict[str, Any]]:
-        """Stored records in id order, streamed."""
+    def iter_records(
+        self,
+        portal: str | None = None,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        relevant_only: bool = False,
+        include_duplicates: bool = True,
+    ) -> Iterator[dict[str, Any]]:
+        """Stored records in id order, streamed in constant memory.
+
+        ``since``/``until`` are days in Vietnam, inclusive, on ``published_at``
+        (undated articles are left out when either is given); ``include_duplicates``
+        false leaves out records whose ``duplicate_of`` is set.
+        """
+
+    @abstractmethod
+    def portal_stats(self) -> list[PortalStats]:
+        """Counts and publication range per portal, in portal order."""
+
+    # -- near-duplicate signatures (see dvk_crawl.neardup) ---------------------------
+
+    @abstractmethod
+    def add_signature(self, article_id: str, signature: bytes, band_keys: list[int], duplicate_of: str | None) -> None:
+        """Keep an article's MinHash signature and LSH band keys, committed at once."""
+
+    @abstractmethod
+    def signature_candidates(self, band_keys: list[int]) -> list[SignatureRow]:
+        """Articles sharing at least one band key, first added first."""
+
+    @abstractmethod
+    def original_of(self, article_id: str) -> str | None:
+        """The ``duplicate_of`` recorded with an article's signature, if any."""
+
+    # -- visits: pages fetched and dropped for good (see pipelines.base.FINAL_REASONS)
+
+    @abstractmethod
+    def add_visit(self, article_id: str, portal: str, outcome: str, url: str) -> None:
+        """Remember that an article page was fetched and not stored, and why."""
+
+    @abstractmethod
+    def seen_ids(self, portal: str) -> set[str]:
+        """Ids stored or visited for good: what an incremental crawl does not fetch again."""
+
+    # -- run history -----------------------------------------------------------------
+
+    @abstractmethod
+    def add_run(self, run: dict[str, Any]) -> None:
+        """Record a finished run (spider, started_at, finished_at, finish_reason, summary)."""
+
+    @abstractmethod
+    def last_runs(self, spider: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The spider's newest runs first."""
+
+    @abstractmethod
+    def crawl_lock(self, spider: str) -> CrawlLock:
+        """The lock that keeps a second crawl of ``spider`` off this store (not yet acquired)."""
 
     def __enter__(self) -> ArticleStore:
         self.open()

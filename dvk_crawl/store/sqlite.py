@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from dvk_crawl.store.base import ArticleStore, StoreError
+from dvk_crawl.store.base import ArticleStore, PortalStats, SignatureRow, StoreError
+from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 _MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE articles (
@@ -33,6 +34,38 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX articles_hash ON articles (content_hash);
     CREATE INDEX articles_portal_published ON articles (portal, published_at);
+    """,
+    2: """
+    CREATE TABLE signatures (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        id            TEXT NOT NULL UNIQUE,
+        signature     BLOB NOT NULL,
+        duplicate_of  TEXT
+    );
+    CREATE TABLE signature_bands (
+        band_key  INTEGER NOT NULL,
+        seq       INTEGER NOT NULL REFERENCES signatures (seq) ON DELETE CASCADE
+    );
+    CREATE INDEX signature_bands_key ON signature_bands (band_key);
+    CREATE TABLE runs (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        spider         TEXT NOT NULL,
+        started_at     TEXT NOT NULL,
+        finished_at    TEXT NOT NULL,
+        finish_reason  TEXT NOT NULL,
+        run            TEXT NOT NULL
+    );
+    CREATE INDEX runs_spider ON runs (spider, seq);
+    """,
+    3: """
+    CREATE TABLE visits (
+        id          TEXT PRIMARY KEY,
+        portal      TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        url         TEXT NOT NULL,
+        visited_at  TEXT NOT NULL
+    );
+    CREATE INDEX visits_portal ON visits (portal);
     """,
 }
 
@@ -115,12 +148,127 @@ class SqliteStore(ArticleStore):
             return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
         return int(self.db.execute("SELECT count(*) FROM articles WHERE portal = ?", (portal,)).fetchone()[0])
 
-    def iter_records(self, portal: str | None = None) -> Iterator[dict[str, Any]]:
-        query, params = "SELECT record FROM articles ORDER BY id", cast(tuple[str, ...], ())
+    def iter_records(
+        self,
+        portal: str | None = None,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        relevant_only: bool = False,
+        include_duplicates: bool = True,
+    ) -> Iterator[dict[str, Any]]:
+        # Filters are SQL on the indexed columns and rows come in small batches, so an
+        # export of the whole store holds one batch in memory, never the result set.
+        clauses: list[str] = []
+        params: list[str] = []
         if portal is not None:
-            query, params = "SELECT record FROM articles WHERE portal = ? ORDER BY id", (portal,)
-        for (record,) in self.db.execute(query, params):
-            yield json.loads(record)
+            clauses.append("portal = ?")
+            params.append(portal)
+        if since is not None:
+            # published_at is ISO 8601 at +07:00, so text order is time order.
+            clauses.append("published_at >= ?")
+            params.append(_day(since).isoformat())
+        if until is not None:
+            clauses.append("published_at < ?")
+            params.append((_day(until) + timedelta(days=1)).isoformat())
+        if relevant_only:
+            clauses.append("relevant = 1")
+        if not include_duplicates:
+            clauses.append("duplicate_of IS NULL")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        cursor = self.db.execute(f"SELECT record FROM articles{where} ORDER BY id", params)
+        try:
+            while rows := cursor.fetchmany(_STREAM_BATCH):
+                for (record,) in rows:
+                    yield json.loads(record)
+        finally:
+            cursor.close()
+
+    def portal_stats(self) -> list[PortalStats]:
+        months: dict[str, dict[str, int]] = {}
+        for portal, month, n in self.db.execute(
+            "SELECT portal, substr(published_at, 1, 7), count(*) FROM articles"
+            " WHERE published_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+        ):
+            months.setdefault(portal, {})[month] = n
+        rows = self.db.execute(
+            "SELECT portal, count(*), sum(relevant), sum(duplicate_of IS NOT NULL), sum(published_at IS NULL),"
+            " min(published_at), max(published_at) FROM articles GROUP BY portal ORDER BY portal"
+        )
+        return [
+            PortalStats(portal, articles, relevant, duplicates, undated, first, last, months.get(portal, {}))
+            for portal, articles, relevant, duplicates, undated, first, last in rows
+        ]
+
+    def add_signature(self, article_id: str, signature: bytes, band_keys: list[int], duplicate_of: str | None) -> None:
+        try:
+            with self._transaction():
+                self.db.execute("DELETE FROM signatures WHERE id = ?", (article_id,))
+                seq = self.db.execute(
+                    "INSERT INTO signatures (id, signature, duplicate_of) VALUES (?, ?, ?)",
+                    (article_id, signature, duplicate_of),
+                ).lastrowid
+                self.db.executemany(
+                    "INSERT INTO signature_bands (band_key, seq) VALUES (?, ?)", [(key, seq) for key in band_keys]
+                )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
+
+    def signature_candidates(self, band_keys: list[int]) -> list[SignatureRow]:
+        marks = ",".join("?" * len(band_keys))
+        rows = self.db.execute(
+            "SELECT s.id, s.signature, s.duplicate_of FROM signatures s WHERE s.seq IN"
+            f" (SELECT seq FROM signature_bands WHERE band_key IN ({marks})) ORDER BY s.seq",
+            band_keys,
+        )
+        return [SignatureRow(i, bytes(sig), dup) for i, sig, dup in rows]
+
+    def original_of(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT duplicate_of FROM signatures WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def add_visit(self, article_id: str, portal: str, outcome: str, url: str) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            with self._transaction():
+                self.db.execute(
+                    "INSERT INTO visits (id, portal, outcome, url, visited_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome, url = excluded.url,"
+                    " visited_at = excluded.visited_at",
+                    (article_id, portal, outcome, url, now),
+                )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
+
+    def seen_ids(self, portal: str) -> set[str]:
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE portal = ? UNION SELECT id FROM visits WHERE portal = ?", (portal, portal)
+        )
+        return {row[0] for row in rows}
+
+    def crawl_lock(self, spider: str) -> CrawlLock:
+        return sqlite_crawl_lock(self.path.resolve(), spider)
+
+    def add_run(self, run: dict[str, Any]) -> None:
+        try:
+            with self._transaction():
+                self.db.execute(
+                    "INSERT INTO runs (spider, started_at, finished_at, finish_reason, run) VALUES (?, ?, ?, ?, ?)",
+                    (run["spider"], run["started_at"], run["finished_at"], run["finish_reason"], json.dumps(run)),
+                )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
+
+    def last_runs(self, spider: str, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT run FROM runs WHERE spider = ? ORDER BY seq DESC LIMIT ?", (spider, limit))
+        return [json.loads(run) for (run,) in rows]
+
+
+_STREAM_BATCH = 64  # rows per fetch: a few hundred kB of records at most
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 _UPSERT = """
