@@ -1,0 +1,137 @@
+"""``dvk-crawl inspect``: the record one page gives, and which cleanup rules fired on it.
+
+The quickest way to see what a portal's layout change broke: run it on a page
+and look at the fields and at the rules (``drop:<selector>``, ``tail_cut``,
+``caption_in_text``, …) — a rule that no longer fires, or an empty field, points at
+the markup that moved. ``inspect FILE`` works offline; ``inspect URL`` fetches the
+page and needs internet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from dvk_crawl.cli import fetch
+from dvk_crawl.cli.common import CliError, check_portal, known_portals
+from dvk_crawl.extract import Extraction, ExtractionError, decode_html, extract_with_details
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "inspect",
+        help="show the record of one page (file or URL) and the cleanup rules that fired",
+        description=(
+            "Extract one page as a crawl would and show the record and the cleanup rules that fired. "
+            "A FILE is read offline; a URL is fetched (needs internet)."
+        ),
+    )
+    parser.add_argument("target", metavar="URL|FILE", help="an article URL (fetched) or a saved page")
+    parser.add_argument("--portal", help="the portal whose parser to use (default: from the URL's host)")
+    parser.add_argument(
+        "--url",
+        help="for a FILE: the page's address on the portal (default: its rel=canonical or og:url)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object: record, cleanup, parser")
+    parser.add_argument("--timeout", type=float, default=fetch.DEFAULT_TIMEOUT, help="seconds to wait for a URL")
+    parser.set_defaults(run=run)
+
+
+def is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.portal is not None:
+        check_portal(args.portal)
+    if is_url(args.target):
+        page = fetch.fetch_page(args.target, timeout=args.timeout)
+        body, url, content_type = page.body, page.url, page.content_type
+    else:
+        path = Path(args.target)
+        if not path.is_file():
+            raise CliError(f"no file {args.target}: pass a saved page or an http(s) URL")
+        body, content_type = path.read_bytes(), None
+        declared = args.url or declared_url(body)
+        if not declared:
+            raise CliError(f"{args.target} names no canonical URL: pass --url with the page's address on the portal")
+        url = declared
+    extraction = extract_page(body, url, args.portal, content_type=content_type)
+    print(json.dumps(as_json(extraction), ensure_ascii=False, indent=2) if args.json else describe(extraction))
+    return 0
+
+
+def declared_url(body: bytes) -> str | None:
+    """The page's own address: ``rel=canonical``, else ``og:url``."""
+    page = Selector(text=decode_html(body))
+    for query in ('link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'):
+        value = page.css(query).get()
+        if value and is_url(value.strip()):
+            return value.strip()
+    return None
+
+
+def extract_page(
+    body: bytes, url: str, portal: str | None, *, content_type: str | None = None, fetched_at: str | None = None
+) -> Extraction:
+    """``extract_with_details`` with its failures as one-line errors."""
+    from dvk_crawl.portals.registry import UnknownPortalError
+
+    try:
+        return extract_with_details(body, url, portal, content_type=content_type, fetched_at=fetched_at)
+    except UnknownPortalError:
+        host = urlsplit(url).hostname or url
+        raise CliError(
+            f"no portal serves {host}: pass --portal (known portals: {', '.join(known_portals())})"
+        ) from None
+    except ExtractionError as error:
+        raise CliError(f"{error} ({error.reason})") from None
+
+
+def rules_fired(extraction: Extraction) -> dict[str, int]:
+    """How often each cleanup rule removed something, in the order they first fired."""
+    return dict(Counter(extraction.parsed.cleanup))
+
+
+def as_json(extraction: Extraction) -> dict[str, Any]:
+    return {
+        "record": extraction.article.to_dict(),
+        "cleanup": rules_fired(extraction),
+        "parser": extraction.article.parser,
+    }
+
+
+def describe(extraction: Extraction) -> str:
+    """The record as pretty JSON, then what a person checks first."""
+    article = extraction.article
+    rules = rules_fired(extraction)
+    paragraphs = [p for p in article.text.split("\n\n") if p]
+    language = article.language or "unknown"
+    if article.language_confidence is not None:
+        language += f" ({article.language_confidence:.2f})"
+    relevant = f"yes ({', '.join(article.matched_keywords)})" if article.relevant else "no"
+    lines = [
+        json.dumps(article.to_dict(), ensure_ascii=False, indent=2),
+        "",
+        f"parser: {article.parser}",
+        f"body: {len(paragraphs)} paragraphs, {len(article.text)} characters; language {language}; relevant {relevant}",
+        f"empty fields: {', '.join(_empty_fields(article.to_dict())) or 'none'}",
+        f"cleanup rules fired ({sum(rules.values())}):" if rules else "cleanup rules fired: none",
+    ]
+    width = max((len(rule) for rule in rules), default=0)
+    lines += [f"  {rule:<{width}}  {count}" for rule, count in rules.items()]
+    return "\n".join(lines)
+
+
+_WATCHED = ("title", "lead", "text", "published_at", "authors", "section", "tags", "images")
+
+
+def _empty_fields(record: dict[str, Any]) -> list[str]:
+    """Fields a parser usually fills: an empty one after a redesign is the first clue."""
+    return [name for name in _WATCHED if not record.get(name)]
