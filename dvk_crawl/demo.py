@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"crawling the {site} replica at {urls[site]} ...", flush=True)
             rows[site] = crawl_site(str(spec["spider"]), urls[site], arguments, Path("data/runs"))
     print("\n" + format_summary(rows))
+    print("(stored counts every article written this run; copies are those stored with duplicate_of set)")
     with open_store("sqlite:///data/dvk.sqlite") as store:
         print(f"\nIn data/dvk.sqlite: {store.count()} articles; the newest run's are in data/articles.jsonl too.")
     return 0

@@ -7,6 +7,7 @@ relevance, dedup).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,10 @@ from dvk_crawl.portals.base import ParsedPage, Portal
 from dvk_crawl.portals.registry import get_portal, portal_for_url
 from dvk_crawl.record import Article
 from dvk_crawl.text import PARAGRAPH_SEPARATOR, content_hash, normalize_line
+
+# trafilatura warns "discarding data" whenever a container holds no text; an empty page
+# is an outcome the pipeline counts ("empty"), not something to warn about per page.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 class ExtractionError(ValueError):

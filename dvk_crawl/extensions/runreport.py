@@ -32,6 +32,7 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
         "discovered": stats.get("dvk/discovery/articles", 0),
         "fetched": stats.get("dvk/fetch/articles", 0),
         "stored": stats.get("dvk/store/stored", 0),
+        "copies": stats.get("dvk/dedup/duplicate_content", 0) + stats.get("dvk/dedup/near_duplicate", 0),
         "dropped": dict(sorted(dropped.items())),
         "requests": stats.get("downloader/request_count", 0),
     }
@@ -73,10 +74,11 @@ def previous_runs(runs_dir: Path, spider: str, limit: int = 10) -> list[dict[str
 
 def format_summary(rows: dict[str, dict[str, Any]]) -> str:
     """A plain-text table: one line per portal, drops spelled out by reason."""
-    lines = [f"{'portal':<12} {'discovered':>10} {'fetched':>8} {'stored':>7}  dropped by reason"]
+    lines = [f"{'portal':<12} {'discovered':>10} {'fetched':>8} {'stored':>7} {'copies':>7}  dropped by reason"]
     for portal, row in rows.items():
         dropped = ", ".join(f"{reason}={n}" for reason, n in row["dropped"].items()) or "-"
-        lines.append(f"{portal:<12} {row['discovered']:>10} {row['fetched']:>8} {row['stored']:>7}  {dropped}")
+        stored, copies = row["stored"], row.get("copies", 0)
+        lines.append(f"{portal:<12} {row['discovered']:>10} {row['fetched']:>8} {stored:>7} {copies:>7}  {dropped}")
         lines.extend(f"{'':<12} ALERT {alert}" for alert in row.get("alerts", []))
     return "\n".join(lines)
 
@@ -114,6 +116,7 @@ class RunReport:
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "finish_reason": reason,
             "arguments": {k: str(v) for k, v in getattr(spider, "arguments", {}).items()},
+            "job": getattr(spider, "_job", None),  # Scrapyd's job id, when Scrapyd started the crawl
             "summary": summary,
             "stats": stats,
         }
