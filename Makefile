@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SPIDER ?= baohatinh
 ARGS ?=
 
-.PHONY: install demo test lint crawl clean
+.PHONY: install demo test lint crawl bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: install
 ## make crawl SPIDER=baohatinh [ARGS="-a since=2024-01-01"]: crawl the live portal (needs internet)
 crawl: install
 	$(BIN)/scrapy crawl $(SPIDER) $(ARGS)
+
+## make bench [BENCH_FULL=1]: the benchmarks of docs/benchmarks.md (about 8 minutes; BENCH_FULL=1
+## adds dedup at 100,000 articles, about 10 more); results in bench/results/<date>.json
+bench: install
+	$(BIN)/python -m bench.run_all $(if $(BENCH_FULL),--full)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

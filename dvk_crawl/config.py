@@ -7,6 +7,7 @@ wrong type before a crawl starts, so a typo is an error instead of silence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,14 @@ class SettingSpec:
 
 
 SETTINGS: dict[str, SettingSpec] = {
-    "DVK_STORE_URL": SettingSpec("sqlite:///data/dvk.sqlite", "str", "Where articles are stored: sqlite:///<path>."),
+    "DVK_STORE_URL": SettingSpec(
+        "sqlite:///data/dvk.sqlite", "str", "Where articles are stored: sqlite:///<path> or postgresql://host/database."
+    ),
     "DVK_STORE_BATCH_SIZE": SettingSpec(20, "int", "Articles written per store transaction."),
+    "DVK_STORE_FLUSH_SECONDS": SettingSpec(
+        0.0, "float", "Seconds an article waits for its batch to fill before the batch is written anyway."
+    ),
+    "DVK_RETRY_AFTER_MAX": SettingSpec(60.0, "float", "Seconds a retry of a 503/429 waits for Retry-After, at most."),
     "DVK_SEEDS_DIR": SettingSpec(
         str(PROJECT_DIR / "seeds"), "str", "Folder with keywords.txt and <portal>.toml start points."
     ),
@@ -43,6 +50,18 @@ SETTINGS: dict[str, SettingSpec] = {
     "DVK_RUNS_DIR": SettingSpec("data/runs", "str", "Run files go to <dir>/<spider>/<UTC timestamp>.json."),
     "DVK_PROGRESS_INTERVAL": SettingSpec(
         10.0, "float", "Seconds between progress lines (items/s, stored, dropped) during a crawl; 0 turns them off."
+    ),
+    "DVK_ARCHIVE_BASE_URL": SettingSpec(
+        "https://web.archive.org", "str", "The web archive (CDX API and replay) that -a source=archive reads."
+    ),
+    "DVK_ARCHIVE_CONCURRENCY": SettingSpec(2, "int", "Requests to the archive at once, at most."),
+    "DVK_ARCHIVE_DELAY": SettingSpec(3.0, "float", "Seconds between two requests to the archive, at least."),
+    "DVK_ARCHIVE_PAGE_SIZE": SettingSpec(1000, "int", "Captures per CDX request (the listing is paged)."),
+    "DVK_DISTRIBUTED": SettingSpec(
+        False, "bool", "Share one crawl among several processes through Redis (REDIS_URL) and a PostgreSQL store."
+    ),
+    "DVK_REDIS_KEY_PREFIX": SettingSpec(
+        "dvk", "str", "Prefix of a distributed crawl's Redis keys (<prefix>:<spider>:requests, …)."
     ),
 }
 
@@ -80,6 +99,29 @@ def setting(settings: BaseSettings, name: str) -> Any:
     return _CONVERTERS[spec.kind](raw)
 
 
+def language_codes() -> frozenset[str]:
+    """The codes langdetect has a profile for (``vi``, ``en``, ``zh-cn`` …): what DVK_LANGUAGES may name."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    return frozenset(path.name for path in Path(PROFILES_DIRECTORY).iterdir())
+
+
+def _check_value(name: str, value: Any) -> None:
+    """Checks of single settings beyond their type."""
+    if name == "DVK_LANGUAGES":
+        unknown = [code for code in value if code not in language_codes()]
+        if unknown:
+            raise ValueError(
+                f"setting {name}: unknown language code(s) {', '.join(unknown)}; use langdetect codes such as vi, en"
+            )
+    elif name == "DVK_STORE_URL":
+        from dvk_crawl.store import open_store  # the store package reads this module
+
+        open_store(value)  # raises ValueError naming the setting
+    elif name == "DVK_RUNS_DIR" and Path(value).exists() and not Path(value).is_dir():
+        raise ValueError(f"setting {name}={value!r} is a file, not a folder")
+
+
 def validate_settings(settings: BaseSettings) -> None:
     """Raise ``ValueError`` naming the first unknown or malformed ``DVK_`` setting."""
     for name in sorted(key for key in settings.attributes if key.startswith("DVK_")):
@@ -94,3 +136,8 @@ def validate_settings(settings: BaseSettings) -> None:
             raise ValueError(f"setting {name}={value} must not be negative")
         if name == "DVK_NEARDUP_THRESHOLD" and not 0 < value <= 1:
             raise ValueError(f"setting {name}={value} must be a similarity above 0 and at most 1")
+        _check_value(name, value)
+        if name in ("DVK_ARCHIVE_CONCURRENCY", "DVK_ARCHIVE_PAGE_SIZE") and value < 1:
+            raise ValueError(f"setting {name}={value} must be at least 1")
+        if name == "DVK_ARCHIVE_BASE_URL" and not re.match(r"^https?://[^/\s]+/?$", value):
+            raise ValueError(f"setting {name}={value!r} must be a scheme and host, e.g. https://web.archive.org")

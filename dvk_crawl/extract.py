@@ -7,14 +7,16 @@ relevance, dedup).
 
 from __future__ import annotations
 
+import codecs
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from dvk_crawl.config import SETTINGS
 from dvk_crawl.keywords import Keywords, load_keywords
@@ -43,18 +45,86 @@ class Extraction:
 
     article: Article
     parsed: ParsedPage
+    decode_fallback: str | None = None
+    """See :attr:`DecodedPage.fallback`."""
 
 
 def default_keywords() -> Keywords:
     return load_keywords(Path(SETTINGS["DVK_SEEDS_DIR"].default) / "keywords.txt")
 
 
+@dataclass(frozen=True)
+class DecodedPage:
+    text: str
+    """NFC text of the page."""
+    encoding: str
+    fallback: str | None = None
+    """What the decoder did beyond the page's own declaration, for the crawl's stats
+    (``dvk/decode/<fallback>``): ``cp1258_declared_utf8``, ``cp1258_undeclared`` or
+    ``undeclared_utf8``; None when the declared charset held."""
+
+
+# Legacy Vietnamese sites wrote Windows-1258 and often declared UTF-8 (the CMS template)
+# or nothing at all; that is the fallback when the bytes are not UTF-8.
+LEGACY_ENCODING = "cp1258"
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
+    """Bytes to NFC text: BOM, HTTP charset, ``<meta charset>``, else UTF-8; and where
+    UTF-8 was declared or assumed but the bytes are mostly not UTF-8, Windows-1258.
+
+    Windows-1258 writes tone marks as combining characters ("ệ" is "ê" + U+0323), so
+    the text is normalised to NFC: keyword matching and hashing see one form.
+    """
+    declared = read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
+    encoding, text = html_to_unicode(content_type, body)
+    fallback = None if declared else "undeclared_utf8"
+    if codecs.lookup(encoding).name == "utf-8" and _mostly_not_utf8(body):
+        encoding, text = LEGACY_ENCODING, body.decode(LEGACY_ENCODING, errors="replace")
+        fallback = "cp1258_declared_utf8" if declared else "cp1258_undeclared"
+    return DecodedPage(unicodedata.normalize("NFC", text), encoding, fallback)
+
+
+def _mostly_not_utf8(body: bytes) -> bool:
+    """More broken UTF-8 sequences than good non-ASCII characters: another encoding.
+
+    A UTF-8 page with a stray byte (a title cut in the middle of a character) stays UTF-8.
+    """
+    try:
+        body.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    return broken > sum(1 for char in text if char > "\x7f") - broken
+
+
 def decode_html(html: str | bytes, content_type: str | None = None) -> str:
-    """Bytes to text: HTTP charset, then BOM, then ``<meta charset>``, then detection."""
+    """The page's text (see :func:`decode_page`), NFC."""
     if isinstance(html, str):
-        return html
-    _, text = html_to_unicode(content_type, html)
-    return text
+        return unicodedata.normalize("NFC", html)
+    return decode_page(html, content_type).text
+
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_UNDECLARED_TYPES = frozenset({"", "application/octet-stream"})
+# PDF, ZIP (docx, xlsx, odt), JPEG, PNG, GIF, OLE (doc, xls): what portals link as attachments.
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\xd0\xcf\x11\xe0")
+
+
+def is_html(page: str | bytes, content_type: str | None = None) -> bool:
+    """An HTML page: declared as HTML (or undeclared) and not a PDF, office file or image.
+
+    Portals serve attachments under article-like URLs too, and Scrapy makes an
+    ``HtmlResponse`` of anything whose URL ends in ``.html``.
+    """
+    declared = (content_type or "").split(";", 1)[0].strip().lower()
+    if declared not in HTML_TYPES | _UNDECLARED_TYPES:
+        return False
+    head = page[:4096]
+    raw = head if isinstance(head, bytes) else head.encode("utf-8", "replace")
+    return b"<" in raw and not raw.lstrip().startswith(_BINARY_MAGIC)
 
 
 def extract_article(
@@ -94,9 +164,10 @@ def extract_with_details(
     key = site.article_key(canonical)
     if key is None:
         raise ExtractionError("not_article_url", f"{url} is not an article URL of {site.id}")
-    text = decode_html(html, content_type)
-    if "<" not in text[:4096] or not text.strip():
-        raise ExtractionError("not_html", f"{url}: the page is empty or not HTML")
+    if not is_html(html, content_type):
+        raise ExtractionError("not_html", f"{url}: the page is empty or not HTML ({content_type or 'no type'})")
+    decoded = decode_page(html, content_type) if isinstance(html, bytes) else DecodedPage(decode_html(html), "str")
+    text = decoded.text
     page = Selector(text=text)
     parser = site.parser_for(page)(page, canonical)
     parsed = parser.parse()
@@ -105,7 +176,7 @@ def extract_with_details(
     article.fetched_at = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
     article.source = source
     annotate(article, keywords or default_keywords())
-    return Extraction(article, parsed)
+    return Extraction(article, parsed, decoded.fallback)
 
 
 def _declared_canonical(site: Portal, declared: str | None, key: str) -> str | None:

@@ -1,7 +1,8 @@
 """Start points per portal, read from ``seeds/<portal>.toml`` (data a user edits).
 
-Keys: ``rss``, ``sitemaps``, ``listings`` (lists of URLs on the live portal) and
-``search`` (a URL template with ``{keyword}``). A malformed file is reported with
+Keys: ``rss``, ``sitemaps``, ``listings`` (lists of URLs on the live portal),
+``search`` (a URL template with ``{keyword}``) and ``archive`` (sites or URL prefixes
+to look up in the web archive with ``-a source=archive``). A malformed file is reported with
 the file and line.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from dvk_crawl.keywords import SeedFileError
 
-_LIST_KEYS = ("rss", "sitemaps", "listings")
+_LIST_KEYS = ("rss", "sitemaps", "listings", "archive")
 _KNOWN_KEYS = {*_LIST_KEYS, "search", "sites"}
 
 
@@ -24,6 +25,7 @@ class PortalSeeds:
     listings: tuple[str, ...] = ()
     search: str | None = None
     sites: dict[str, str] = field(default_factory=dict)
+    archive: tuple[str, ...] = ()
 
 
 def load_seeds(seeds_dir: Path, portal_id: str) -> PortalSeeds:

@@ -30,6 +30,18 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = PIPELINE_ORDER
+# -s DVK_DISTRIBUTED=1: the request queue and dupefilter move to Redis (scrapy-redis),
+# shared by every worker of a crawl; off, this add-on changes nothing.
+ADDONS = {"dvk_crawl.distributed.DistributedCrawl": 100}
+# Before RetryMiddleware (550) in the response chain: a 429/503 from the web archive
+# makes its download slot wait what Retry-After asks before the retry.
+DOWNLOADER_MIDDLEWARES = {
+    "dvk_crawl.archive.middleware.RetryAfterMiddleware": 560,
+    # Also before RetryMiddleware: a portal's 503/429 is retried after what Retry-After asks.
+    "dvk_crawl.middlewares.RetryAfterMiddleware": 570,
+    # Before RedirectMiddleware (600) sees a redirect answer: links redirecting to another key.
+    "dvk_crawl.downloadermiddlewares.redirects.RedirectedKeyMiddleware": 650,
+}
 EXTENSIONS = {
     "dvk_crawl.extensions.runreport.RunReport": 500,
     "dvk_crawl.extensions.visits.VisitLog": 505,
@@ -43,6 +55,9 @@ FEEDS = {
     "data/articles.jsonl": {"format": "jsonlines", "encoding": "utf8", "overwrite": False},
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# Local feed files are written unbuffered: a line exported is in the file even if the
+# crawl is killed right after (an article reaches the feed once the store committed it).
+FEED_STORAGES = {"": "dvk_crawl.feeds.LineFileFeedStorage", "file": "dvk_crawl.feeds.LineFileFeedStorage"}
 FEED_STORE_EMPTY = False
 
 LOG_LEVEL = "INFO"

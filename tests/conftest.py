@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dvk_crawl.replica.server import SITES_DIR, serve
+from tests.services import postgres_server, postgres_url, redis_prefix, redis_server  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -76,7 +77,21 @@ def run_crawl(
 ) -> CrawlResult:
     """``scrapy crawl`` as a user runs it, against a replica, storing under ``workdir``."""
     store, runs, jsonl = workdir / "dvk.sqlite", workdir / "runs", workdir / "articles.jsonl"
-    command = [
+    completed = subprocess.run(
+        crawl_command(spider, base_url, workdir, *args),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return CrawlResult(completed.returncode, completed.stdout + completed.stderr, store, runs, jsonl)
+
+
+def crawl_command(spider: str, base_url: str, workdir: Path, *args: str) -> list[str]:
+    """The command line of :func:`run_crawl` (store, run files and feed under ``workdir``)."""
+    store, runs, jsonl = workdir / "dvk.sqlite", workdir / "runs", workdir / "articles.jsonl"
+    return [
         sys.executable, "-m", "scrapy", "crawl", spider,
         "-a", f"base_url={base_url}",
         "-s", f"DVK_STORE_URL=sqlite:///{store}",
@@ -86,10 +101,6 @@ def run_crawl(
         "-s", "AUTOTHROTTLE_ENABLED=0",
         *args,
     ]  # fmt: skip
-    completed = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
-    )
-    return CrawlResult(completed.returncode, completed.stdout + completed.stderr, store, runs, jsonl)
 
 
 @pytest.fixture(scope="session")

@@ -413,7 +413,7 @@ def test_missing_store_is_one_line_and_nothing_is_created(command: list[str], tm
         ),
         (["export", "--format", "xml", "-o", "{tmp}/x.xml"], "argument --format: invalid choice: 'xml'"),
         (["export", "-o", "{tmp}/no/such/dir/x.jsonl"], "no folder"),
-        (["stats", "--store", "postgres://db/dvk"], "--store 'postgres://db/dvk': unsupported store"),
+        (["stats", "--store", "mysql://db/dvk"], "--store 'mysql://db/dvk': unsupported store"),
         (["inspect", "{tmp}/missing.html"], "no file {tmp}/missing.html: pass a saved page or an http(s) URL"),
         (["inspect", "{page}", "--portal", "nosuch"], "unknown portal 'nosuch'; known portals:"),
         (["record", "https://baohatinh.vn/x-post1.html", "--portal", "nosuch"], "unknown portal 'nosuch'"),

@@ -21,7 +21,7 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (
             ["baohatinh", "-a", "bogus=1"],
-            "unknown spider argument 'bogus'; this spider takes: base_url, refresh, since, until",
+            "unknown spider argument 'bogus'; this spider takes: base_url, capture, refresh, since, source, until",
         ),
         (["baohatinh", "-a", "since=2023-13-01"], "since='2023-13-01' is not a date; use YYYY-MM-DD"),
         (["baohatinh", "-a", "since=2024-01-02", "-a", "until=2024-01-01"], "since=2024-01-02 is after until="),

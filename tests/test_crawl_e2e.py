@@ -82,8 +82,15 @@ def test_second_run_stores_nothing_new(first_run) -> None:
     site, base_url, workdir, result = first_run
     before = {r["id"]: r["fetched_at"] for r in result.records()}
     again = crawl(site, base_url, workdir)
+    stats = again.run_file()["stats"]
     assert again.run_file()["summary"]["stored"] == 0
     assert {r["id"]: r["fetched_at"] for r in again.records()} == before
+    # Only discovery pages (and robots.txt) are downloaded: no article page again.
+    assert stats.get("dvk/fetch/articles", 0) == 0
+    # (At most: Scrapy's dupefilter drops discovery requests that map to one replica URL.)
+    assert stats["downloader/request_count"] <= stats["dvk/discovery/pages_requested"] + stats.get(
+        "robotstxt/request_count", 0
+    )
 
 
 def test_date_window_keeps_only_articles_published_inside_it(replicas: dict[str, str], tmp_path: Path) -> None:

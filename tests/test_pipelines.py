@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -196,17 +197,39 @@ def test_a_shared_boilerplate_paragraph_does_not_make_a_duplicate(crawler) -> No
     assert stage.process_item(article(id="x:2", text=b, content_hash=content_hash(b))).duplicate_of is None
 
 
-def test_store_writes_in_batches_and_flushes_at_close(crawler, tmp_path: Path) -> None:
+def test_store_writes_in_batches_and_lets_an_item_go_on_once_committed(crawler, tmp_path: Path) -> None:
     crawler.settings.frozen = False
     crawler.settings.set("DVK_STORE_BATCH_SIZE", 2)
     stage = StorePipeline(crawler)
     stage.open_spider()
-    for n in range(3):
-        stage.process_item(article(id=f"baoyenbai:{n}"))
-    assert stage.store.count() == 2
-    stage.close_spider()
-    assert stage.store.count() == 3
+    batches: list[int] = []
+    upsert_many = stage.store.upsert_many
+    stage.store.upsert_many = lambda records: batches.append(len(records)) or upsert_many(records)
+
+    async def one(n: int) -> bool:
+        item = await stage.process_item(article(id=f"baoyenbai:{n}"))
+        return stage.store.has_id(item.id)  # in the store before the item goes on (to the feed)
+
+    async def three() -> list[bool]:
+        return list(await asyncio.gather(*(one(n) for n in range(3))))
+
+    assert asyncio.run(three()) == [True, True, True]
+    assert batches == [2, 1]  # a full batch at once, the rest at the next turn of the loop
     assert stat(crawler, "dvk/store/stored") == 3
+
+
+def test_store_flushes_what_is_pending_at_close(crawler, tmp_path: Path) -> None:
+    crawler.settings.frozen = False
+    crawler.settings.set("DVK_STORE_FLUSH_SECONDS", 60)
+    stage = StorePipeline(crawler)
+    stage.open_spider()
+
+    async def add_and_close() -> bool:
+        committed = stage.add(article().to_dict())
+        stage.close_spider()
+        return committed.called
+
+    assert asyncio.run(add_and_close()) and stage.store.count() == 1
 
 
 def test_store_failure_raises_and_keeps_what_was_stored(tmp_path: Path) -> None:

@@ -112,7 +112,8 @@ class RunReport:
         run = {
             "spider": spider.name,
             "portal": getattr(spider, "portal_id", spider.name),
-            "started_at": self.started.isoformat(timespec="seconds"),
+            # A distributed crawl's workers report the shared crawl's start (dvk_crawl.distributed).
+            "started_at": stats.get("dvk/crawl_started_at") or self.started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "finish_reason": reason,
             "arguments": {k: str(v) for k, v in getattr(spider, "arguments", {}).items()},

@@ -14,7 +14,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from dvk_crawl.pipelines.base import FINAL_REASONS, Dropped
-from dvk_crawl.store import crawler_store
+from dvk_crawl.pipelines.store import stop_for_store_error
+from dvk_crawl.store import StoreError, crawler_store
 
 
 class VisitLog:
@@ -30,4 +31,8 @@ class VisitLog:
     def item_dropped(self, item: Any, exception: BaseException, **kwargs: Any) -> None:
         if isinstance(exception, Dropped) and exception.reason in FINAL_REASONS:
             adapter = ItemAdapter(item)
-            crawler_store(self.crawler).add_visit(adapter["id"], adapter["portal"], exception.reason, adapter["url"])
+            store = crawler_store(self.crawler)
+            try:
+                store.add_visit(adapter["id"], adapter["portal"], exception.reason, adapter["url"])
+            except StoreError as error:
+                stop_for_store_error(self.crawler, error)

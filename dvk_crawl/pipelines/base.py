@@ -35,6 +35,7 @@ FINAL_REASONS = frozenset(
         "short_body",
         "wrong_language",
         "not_relevant",
+        "no_usable_capture",
     }
 )
 

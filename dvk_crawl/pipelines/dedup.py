@@ -16,9 +16,11 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from dvk_crawl.config import setting
+from dvk_crawl.distributed import ArticleClaims
 from dvk_crawl.neardup import LshScheme, signature, similarity
 from dvk_crawl.pipelines.base import Stage
-from dvk_crawl.store import ArticleStore, crawler_store
+from dvk_crawl.pipelines.store import stop_for_store_error
+from dvk_crawl.store import ArticleStore, StoreError, crawler_store
 
 
 class DedupPipeline(Stage):
@@ -31,23 +33,39 @@ class DedupPipeline(Stage):
         # The store writes records in batches: what this run passed is not in it yet.
         self.ids_this_run: set[str] = set()
         self.first_by_hash: dict[str, str] = {}
+        self.claims = ArticleClaims()
 
     def open_spider(self) -> None:
         self.store = crawler_store(self.crawler)
+        self.claims = ArticleClaims.from_crawler(self.crawler)
 
     def process_item(self, item: Any) -> Any:
-        assert self.store is not None
         adapter = ItemAdapter(item)
+        try:
+            outcome = self.link_copies(adapter)
+        except StoreError as error:  # the crawl stops; this article is fetched again next run
+            stop_for_store_error(self.crawler, error)
+            raise self.drop("store_error", f"{adapter['id']} not stored: {error}") from None
+        self.count(outcome)
+        return item
+
+    def link_copies(self, adapter: ItemAdapter) -> str:
+        """Drop a known id; set ``duplicate_of`` and keep the signature; return the outcome."""
+        assert self.store is not None
         article_id = adapter["id"]
         if article_id in self.ids_this_run or (self.store.has_id(article_id) and not self.refreshing):
             raise self.drop("duplicate_id", article_id)
+        if not self.claims.claim(article_id):  # another worker of a distributed crawl has it
+            raise self.drop("duplicate_id", article_id)
         self.ids_this_run.add(article_id)
         sig = signature(adapter["text"])
-        adapter["duplicate_of"], outcome = self.first_copy(article_id, adapter["content_hash"], sig)
+        # Candidates read and signature added as one step: a worker storing a near copy
+        # at the same moment sees this one, or this one sees it.
+        with self.store.dedup_section():
+            adapter["duplicate_of"], outcome = self.first_copy(article_id, adapter["content_hash"], sig)
+            self.store.add_signature(article_id, sig, self.lsh.band_keys(sig), adapter["duplicate_of"])
         self.first_by_hash.setdefault(adapter["content_hash"], adapter["duplicate_of"] or article_id)
-        self.store.add_signature(article_id, sig, self.lsh.band_keys(sig), adapter["duplicate_of"])
-        self.count(outcome)
-        return item
+        return outcome
 
     @property
     def refreshing(self) -> bool:

@@ -1,21 +1,51 @@
 """Stage 6: write articles to the store, a transaction per batch.
 
-Reads ``DVK_STORE_URL`` and ``DVK_STORE_BATCH_SIZE``. A store that cannot be
-written stops the crawl (``CloseSpider``) instead of losing items quietly; a
-batch is all or nothing, so the store is never half-written.
+Reads ``DVK_STORE_URL``, ``DVK_STORE_BATCH_SIZE`` and ``DVK_STORE_FLUSH_SECONDS``. An
+article goes on to the JSON Lines feed only once its batch is committed, so a crawl
+killed mid-batch leaves nothing in the feed that the store lacks, and the next run
+fetches the uncommitted articles again. A full batch is written at once; one that
+does not fill is written ``DVK_STORE_FLUSH_SECONDS`` after its first article came
+(by default at the next turn of the event loop: the articles at hand form the batch).
+
+A store that cannot be written stops the crawl (finish reason ``store_error``, one
+ERROR line naming the store and the cause) instead of losing items quietly: a batch
+is all or nothing, its articles are counted as dropped under ``store_error``, and
+what earlier batches stored stays.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.asyncio import CallLaterResult, call_later
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from dvk_crawl.config import setting
 from dvk_crawl.pipelines.base import Stage
 from dvk_crawl.store import ArticleStore, StoreError, crawler_store
+
+logger = logging.getLogger(__name__)
+
+
+def stop_for_store_error(crawler: Crawler, error: StoreError) -> None:
+    """Log the failure once and close the spider with ``store_error`` (without waiting:
+    the engine may be waiting for the very item that failed)."""
+    assert crawler.stats is not None
+    if crawler.stats.get_value("dvk/store/last_error") is not None:
+        return
+    crawler.stats.set_value("dvk/store/last_error", str(error))
+    logger.error(
+        "store failed, the crawl stops (finish reason store_error): %s."
+        " Articles stored before are kept; the next run fetches the rest.",
+        error,
+    )
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
 class StorePipeline(Stage):
@@ -24,35 +54,57 @@ class StorePipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.batch_size: int = max(1, setting(crawler.settings, "DVK_STORE_BATCH_SIZE"))
+        self.flush_after: float = setting(crawler.settings, "DVK_STORE_FLUSH_SECONDS")
         self.store: ArticleStore | None = None
         self.pending: list[dict[str, Any]] = []
+        self.committed: list[Deferred[None]] = []
+        self.timer: CallLaterResult | None = None
+        self.failed: StoreError | None = None
 
     def open_spider(self) -> None:
         self.store = crawler_store(self.crawler)
 
-    def process_item(self, item: Any) -> Any:
-        self.pending.append(ItemAdapter(item).asdict())
+    async def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        if self.failed is None:
+            try:
+                await maybe_deferred_to_future(self.add(adapter.asdict()))
+                return item
+            except StoreError:
+                pass
+        raise self.drop("store_error", f"{adapter.get('id')} not stored: {self.failed}")
+
+    def add(self, record: dict[str, Any]) -> Deferred[None]:
+        """Queue a record; the Deferred fires once its batch is committed."""
+        committed: Deferred[None] = Deferred()
+        self.pending.append(record)
+        self.committed.append(committed)
         if len(self.pending) >= self.batch_size:
             self.flush()
-        return item
+        elif self.timer is None:  # with 0: at the next turn of the event loop
+            self.timer = call_later(self.flush_after, self.flush)
+        return committed
 
     def close_spider(self) -> None:
         self.flush()
 
     def flush(self) -> None:
+        timer, self.timer = self.timer, None
+        if timer is not None:
+            timer.cancel()
         if not self.pending or self.store is None:
             return
-        batch, self.pending = self.pending, []
+        batch, waiting = self.pending, self.committed
+        self.pending, self.committed = [], []
         try:
             written = self.store.upsert_many(batch)
         except StoreError as error:
+            self.failed = error
             self.count("error")
-            self.stats.set_value("dvk/store/last_error", str(error))
-            self.stop_crawl()
-            raise
+            stop_for_store_error(self.crawler, error)
+            for committed in waiting:
+                committed.errback(Failure(error))
+            return
         self.stats.inc_value("dvk/store/stored", written)
-
-    def stop_crawl(self) -> None:
-        """Close the spider without waiting here: the engine waits for this very item."""
-        if self.crawler.engine is not None and self.crawler.engine.spider is not None:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_error"))
+        for committed in waiting:
+            committed.callback(None)

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, drop_node, split_authors, unique
+from dvk_crawl.portals.base import ArticleParser, image_source, split_authors, unique
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -94,8 +94,9 @@ class BaoCmsParser(ArticleParser):
     )
 
     def published_at(self) -> PublicationTime | None:
-        return self.first_time(
-            self.meta("article:published_time"),
+        # The meta first, on its own: the arguments below each walk the whole page, and
+        # evaluating them all for every article was 3% of a crawl's CPU (docs/benchmarks.md).
+        return self.first_time(self.meta("article:published_time")) or self.first_time(
             *self.page.xpath(f"//time{self._NOT_IN_TEASER}/@datetime").getall(),
             *(self.time_text(selector) for selector in self.TIME),
             self.json_ld_value("datePublished"),
@@ -130,8 +131,8 @@ class BaoCmsParser(ArticleParser):
         for figure in container.css("figure, table.picture"):
             if figure.root in related:  # thumbnails of the related list, not the article's images
                 continue
-            src = figure.css("img::attr(data-src), img::attr(data-original), img::attr(src)").getall()
-            url = next((s for s in src if s and not s.startswith("data:")), None)
+            img = figure.css("img")
+            url = image_source(img[0].root) if img else None
             if url is None:
                 continue
             caption = normalize_line(" ".join(figure.css("figcaption ::text, .image_desc ::text").getall()))
@@ -140,15 +141,7 @@ class BaoCmsParser(ArticleParser):
 
     def prune_container(self, root: Any) -> None:
         """Cut a "Đọc thêm" heading and all its following siblings (the related list)."""
-        for node in list(root.iter()):
-            if node.getparent() is None or not isinstance(node.tag, str):
-                continue
-            if self._RELATED_HEADING.match(node.text_content() or ""):
-                for sibling in list(node.itersiblings()):
-                    drop_node(sibling)
-                drop_node(node)
-                self.cleanup.append("related_list")
-                return
+        self.cut_from_heading(root, self._RELATED_HEADING, "related_list")
 
     def all_texts_of(self, selectors: tuple[str, ...]) -> list[str]:
         """Texts of the first selector that matches anything."""

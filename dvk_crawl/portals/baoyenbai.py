@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, Portal, drop_node, split_authors, unique
+from dvk_crawl.portals.base import ArticleParser, Portal, image_source, split_authors, unique
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -126,8 +126,8 @@ class BaoYenBaiParser(ArticleParser):
         title = (self.title() or "").casefold()
         images = []
         for img in container.css("img"):
-            src = img.attrib.get("data-src") or img.attrib.get("src")
-            if not src or src.startswith("data:"):
+            src = image_source(img.root)
+            if src is None:
                 continue
             caption = self._caption_of(img)
             images.append(Image(self.absolute(src), caption if caption and caption.casefold() != title else None))
@@ -151,15 +151,7 @@ class BaoYenBaiParser(ArticleParser):
     def prune_container(self, root: Any) -> None:
         """Flatten layout tables; cut the tags line, "Các tin khác" and the archive form and all after."""
         self._flatten_layout_tables(root)
-        for node in list(root.iter()):
-            if node.getparent() is None or not isinstance(node.tag, str):
-                continue
-            if self._TAIL_HEADING.match(node.text_content() or ""):
-                for sibling in list(node.itersiblings()):
-                    drop_node(sibling)
-                drop_node(node)
-                self.cleanup.append("related_list")
-                return
+        self.cut_from_heading(root, self._TAIL_HEADING, "related_list")
 
     def _flatten_layout_tables(self, root: Any) -> None:
         """ASP.NET pages lay out title, date and body in table cells; trafilatura would print

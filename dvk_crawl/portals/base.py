@@ -9,6 +9,7 @@ layout change degrades one field instead of losing the article.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 from parsel import Selector
 
 from dvk_crawl.dates import VIETNAM, PublicationTime, parse_iso, parse_vietnamese_datetime
@@ -179,8 +181,11 @@ class ArticleParser:
         return []
 
     def attachments(self) -> list[str]:
-        links = self.page.css("a::attr(href)").getall()
-        return unique(self.absolute(h) for h in links if ATTACHMENT_LINK.search(h))
+        """Files the article links (PDF, office documents, images), from its body container
+        when there is one: a sidebar's documents are not the article's. A link around an
+        ``<img>`` is the article's picture (in ``images``), not an attachment."""
+        container = self.body_container()
+        return attachment_links(container if container is not None else self.page, self.absolute)
 
     def view_count(self) -> int | None:
         return None
@@ -278,7 +283,7 @@ class ArticleParser:
         """
         root = copy.deepcopy(container.root)
         for selector in self.BODY_NOISE:
-            for node in root.cssselect(selector):
+            for node in compiled_css(selector)(root):
                 drop_node(node)
                 self.cleanup.append(f"drop:{selector}")
         self.prune_container(root)
@@ -298,6 +303,20 @@ class ArticleParser:
 
     def prune_container(self, root: Any) -> None:
         """Hook for structural cuts inside the container (e.g. everything after "Đọc thêm")."""
+
+    def cut_from_heading(self, root: Any, heading: re.Pattern[str], rule: str) -> bool:
+        """Remove the first element whose whole text matches ``heading``, and all its following
+        siblings: a related list or the page tail that the portal puts inside the article."""
+        for node in list(root.iter()):
+            if node.getparent() is None or not isinstance(node.tag, str):
+                continue
+            if heading.match(node.text_content() or ""):
+                for sibling in list(node.itersiblings()):
+                    drop_node(sibling)
+                drop_node(node)
+                self.cleanup.append(rule)
+                return True
+        return False
 
     def clean_paragraphs(self, paragraphs: list[str], title: str | None, images: list[Image]) -> list[str]:
         """Cut the page tail; drop repeated titles, captions and known noise lines."""
@@ -322,8 +341,23 @@ class ArticleParser:
 
 # Resolution 202/2025/QH15: provinces merged and districts abolished on 1 July 2025.
 MERGER = datetime(2025, 7, 1, tzinfo=VIETNAM)
-ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar)(\?|#|$)", re.IGNORECASE)
+ATTACHMENT_LINK = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|zip|rar|7z|jpe?g|png|gif|webp|tiff?)(\?|#|$)", re.IGNORECASE
+)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\s[-–—]\s|\svà\s|\s&\s)\s*")
+
+
+LAZY_IMAGE_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "src")
+
+
+def image_source(img: Any) -> str | None:
+    """The real address of an ``<img>`` (lxml element): lazy-loading attributes first,
+    placeholder ``data:`` URIs skipped."""
+    for attribute in LAZY_IMAGE_ATTRIBUTES:
+        value = (img.get(attribute) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return None
 
 
 def _names_place(text: str, place: str) -> bool:
@@ -331,6 +365,12 @@ def _names_place(text: str, place: str) -> bool:
     not "cuộc sống yên bình", where the words mean "peaceful")."""
     pattern = re.compile(rf"(?<!\w){re.escape(normalize_line(place))}(?!\w)", re.IGNORECASE)
     return any(match.group(0) != match.group(0).lower() for match in pattern.finditer(text))
+
+
+def attachment_links(scope: Selector, absolute: Callable[[str], str]) -> list[str]:
+    """Absolute URLs of the files linked in ``scope`` (links around an image left out)."""
+    hrefs = scope.xpath(".//a[not(.//img)]/@href").getall()
+    return unique(absolute(href) for href in hrefs if ATTACHMENT_LINK.search(href.strip()))
 
 
 def split_authors(text: str) -> list[str]:
@@ -342,6 +382,12 @@ def split_authors(text: str) -> list[str]:
 def unique(values: Iterable[str]) -> list[str]:
     """Values in first-seen order, without repeats."""
     return list(dict.fromkeys(values))
+
+
+@functools.cache
+def compiled_css(selector: str) -> CSSSelector:
+    """A CSS selector compiled once: lxml's ``cssselect()`` translates it to XPath on every call."""
+    return CSSSelector(selector, translator="html")
 
 
 def drop_node(node: Any) -> None:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime, from_epoch_millis
-from dvk_crawl.portals.base import ATTACHMENT_LINK, ArticleParser, drop_node, split_authors, unique
+from dvk_crawl.portals.base import ArticleParser, attachment_links, drop_node, image_source, split_authors
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -238,8 +238,8 @@ class Liferay3CmsParser(ArticleParser):
             return []
         images = []
         for img in container.root.iter("img"):
-            src = next((img.get(a) for a in ("data-src", "data-original", "src") if img.get(a)), None)
-            if not src or src.startswith("data:"):
+            src = image_source(img)
+            if src is None:
                 continue
             caption = caption_of(img)
             images.append(Image(self.absolute(src), block_text(caption) if caption is not None else None))
@@ -248,8 +248,7 @@ class Liferay3CmsParser(ArticleParser):
     def attachments(self) -> list[str]:
         """Files linked from the article only: sidebars link forms and documents too."""
         container = self.body_container()
-        links = container.css("a::attr(href)").getall() if container is not None else []
-        return unique(self.absolute(h) for h in links if ATTACHMENT_LINK.search(h))
+        return attachment_links(container, self.absolute) if container is not None else []
 
     def view_count(self) -> int | None:
         text = self.in_portlet(*self.VIEWS)

@@ -22,7 +22,7 @@ from typing import Any
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, drop_node, split_authors
+from dvk_crawl.portals.base import ArticleParser, drop_node, image_source, split_authors
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -124,8 +124,8 @@ class LiferayAssetParser(ArticleParser):
             return []
         images = []
         for img in container.root.iter("img"):
-            src = img.get("data-src") or img.get("src") or ""
-            if src and not src.startswith("data:"):
+            src = image_source(img)
+            if src:
                 caption = caption_of(img, container.root)
                 images.append(
                     Image(self.absolute(src), normalize_line(caption.text_content()) if caption is not None else None)

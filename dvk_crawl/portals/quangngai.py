@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, Portal, split_authors, unique
+from dvk_crawl.portals.base import ArticleParser, Portal, image_source, split_authors, unique
 from dvk_crawl.portals.liferay_asset import LiferayAssetParser
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
@@ -161,8 +161,9 @@ class QuangNgaiPortalParser(ArticleParser):
             return []
         images = []
         for figure in container.css("figure"):
-            src = figure.css("img::attr(data-src), img::attr(src)").get()
-            if src and not src.startswith("data:"):
+            img = figure.css("img")
+            src = image_source(img[0].root) if img else None
+            if src:
                 caption = normalize_line(" ".join(figure.css("figcaption ::text").getall()))
                 images.append(Image(self.absolute(src), caption or None))
         return images

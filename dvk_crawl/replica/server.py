@@ -14,16 +14,18 @@ are the same whether a spider crawls the replica or the live site.
 
 Query strings are compared after decoding and sorting their parameters, so
 ``/tim-kiem/?page=2&q=d%C3%A2n`` and ``/tim-kiem/?q=dân&page=2`` are one route.
-The server binds to 127.0.0.1 only.
+The server binds to 127.0.0.1 only. Route keys this module does not read (``fault``,
+``body_encoding``, …) go to ``Route.options``: a site with such keys is served in the
+fault mode of :mod:`dvk_crawl.replica.faults`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,6 +55,11 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     redirect: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    """The spec's other keys: what the fault mode (``dvk_crawl.replica.faults``) does with the route."""
+
+
+_ROUTE_KEYS = {"status", "file", "content_type", "redirect", "headers"}
 
 
 def load_site(name: str, sites_dir: Path = SITES_DIR) -> dict[str, Route]:
@@ -74,6 +81,7 @@ def _make_route(site_dir: Path, spec: dict[str, Any]) -> Route:
         content_type=spec.get("content_type", Route.content_type),
         redirect=redirect,
         headers=tuple((str(k), str(v)) for k, v in spec.get("headers", {}).items()),
+        options={k: v for k, v in spec.items() if k not in _ROUTE_KEYS},
     )
 
 
@@ -129,7 +137,9 @@ class ReplicaServer:
     """One replica site on a loopback port (0 picks a free one)."""
 
     def __init__(self, site: str, port: int = 0, sites_dir: Path = SITES_DIR) -> None:
-        handler = type(f"{site}Handler", (ReplicaHandler,), {"routes": load_site(site, sites_dir)})
+        routes = load_site(site, sites_dir)
+        handler = type(f"{site}Handler", (_handler_base(routes),), {"routes": routes})
+        self.handler: type[ReplicaHandler] = handler
         self.site = site
         self._httpd = ThreadingHTTPServer((LOOPBACK, port), handler)
         self._httpd.daemon_threads = True
@@ -147,6 +157,14 @@ class ReplicaServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def _handler_base(routes: dict[str, Route]) -> type[ReplicaHandler]:
+    if not any(route.options for route in routes.values()):
+        return ReplicaHandler
+    from dvk_crawl.replica.faults import FaultHandler  # faults builds on this module
+
+    return FaultHandler
 
 
 @contextmanager

@@ -6,7 +6,8 @@ the portal's URL rule accepts, and hands each fetched page to ``extract_article`
 
 Arguments (``-a name=value``): ``base_url`` (crawl a replica: the portal's hosts
 are mapped onto it, URL rules unchanged), ``since`` / ``until`` (``YYYY-MM-DD``,
-the publication window, inclusive).
+the publication window, inclusive), ``source`` (``live``, ``archive`` or ``both``)
+and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveSource
 from dvk_crawl.config import setting
 from dvk_crawl.dates import (
     VIETNAM,
@@ -36,15 +38,17 @@ from dvk_crawl.dates import (
     parse_rfc822,
     parse_vietnamese_datetime,
 )
-from dvk_crawl.extract import ExtractionError, extract_article
+from dvk_crawl.extract import ExtractionError, decode_page, extract_article, is_html
+from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords
 from dvk_crawl.pipelines.base import FINAL_REASONS
 from dvk_crawl.pipelines.relevance import crawl_keywords
+from dvk_crawl.pipelines.store import stop_for_store_error
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds, load_seeds
-from dvk_crawl.store import ArticleStore, crawler_store
+from dvk_crawl.store import ArticleStore, StoreError, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
@@ -79,17 +83,22 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
         if flag not in {"0", "1", "true", "false", "yes", "no"}:
             raise SpiderArgumentError(f"refresh={arguments['refresh']!r} must be 1 or 0")
         parsed["refresh"] = flag in {"1", "true", "yes"}
+    for name, choices in (("source", SOURCES), ("capture", CAPTURE_CHOICES)):
+        if name in arguments and str(arguments[name]) not in choices:
+            raise SpiderArgumentError(f"{name}={arguments[name]!r} must be one of: {', '.join(choices)}")
+    if "capture" in arguments and str(arguments.get("source", "live")) == "live":
+        raise SpiderArgumentError(f"capture={arguments['capture']} needs source=archive or source=both")
     base_url = arguments.get("base_url")
     if base_url and not re.match(r"^https?://[^/\s]+/?$", str(base_url)):
         raise SpiderArgumentError(f"base_url={base_url!r} must be a scheme and host, e.g. http://127.0.0.1:8000")
     return parsed
 
 
-class PortalSpider(scrapy.Spider):
-    """Discovery for one portal of the registry (``portal_id``)."""
+class PortalSpider(ArchiveSource):
+    """Discovery for one portal of the registry (``portal_id``), live or from the web archive."""
 
     portal_id: ClassVar[str]
-    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh")
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
     # A sitemap entry modified this long before the last complete run started was seen by it.
     LASTMOD_MARGIN = timedelta(hours=1)
 
@@ -105,6 +114,8 @@ class PortalSpider(scrapy.Spider):
         until = arguments.get("until")
         self.until: datetime | None = until + timedelta(days=1) if until else None
         self.refresh: bool = arguments.get("refresh", False)
+        self.source = str(arguments.get("source", "live"))
+        self.capture = str(arguments.get("capture", "newest"))
         self.scheduled_keys: set[str] = set()
         self.seen_ids: set[str] = set()
         self.unchanged_before: datetime | None = None
@@ -119,6 +130,9 @@ class PortalSpider(scrapy.Spider):
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
         if not spider.refresh:
             spider.load_crawl_state(crawler_store(crawler))
+        spider.setup_archive(crawler)
+        crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     def load_crawl_state(self, store: ArticleStore) -> None:
@@ -150,7 +164,8 @@ class PortalSpider(scrapy.Spider):
     # -- start points -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self.start_points():
+        # source=both starts live; the archive follows when live is idle (ArchiveSource.archive_idle).
+        for request in self.archive_start_points() if self.source == "archive" else self.start_points():
             yield request
 
     def start_points(self) -> Iterator[scrapy.Request]:
@@ -304,17 +319,24 @@ class PortalSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
         self.count("fetch/articles")
-        if not isinstance(response, TextResponse):
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if not isinstance(response, TextResponse) or not is_html(response.body, content_type):
             self.count_drop("not_html", response.url, response.meta.get("dvk_key"))
             return
         url = self.canonical_after_redirect(response, canonical_url)
+        # Decoded here, not by Scrapy: a legacy page declared UTF-8 but written in
+        # Windows-1258 would come out of response.text full of U+FFFD.
+        page = decode_page(response.body, content_type)
+        if page.fallback:
+            self.count(f"decode/{page.fallback}")
         try:
             article = extract_article(
-                response.text,
+                page.text,
                 url,
                 self.portal.id,
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 keywords=self.keywords,
+                content_type=content_type,
             )
         except ExtractionError as error:
             self.count_drop(error.reason, response.url, response.meta.get("dvk_key"))
@@ -338,6 +360,24 @@ class PortalSpider(scrapy.Spider):
 
     def discovery_failed(self, failure: Failure) -> None:
         self.count(f"discovery/{failure_reason(failure)}")
+
+    # Scrapy drops two kinds of redirect target before download, without an errback:
+    # one on a foreign host (OffsiteMiddleware, while scheduling) and one back to a URL
+    # of its own redirect chain (the duplicate filter). Either loses the article.
+
+    def request_scheduled(self, request: scrapy.Request, **kwargs: Any) -> None:
+        host = urlsplit(request.url).hostname or ""
+        offsite = not any(host == d or host.endswith(f".{d}") for d in self.allowed_domains)
+        if offsite and self.redirected_article(request):
+            self.count_drop("offsite_redirect", request.url, request.meta.get("dvk_key"))
+
+    def request_dropped(self, request: scrapy.Request, **kwargs: Any) -> None:
+        if self.redirected_article(request) and request.url in request.meta["redirect_urls"]:
+            self.count_drop("redirect_loop", request.url, request.meta.get("dvk_key"))
+
+    @staticmethod
+    def redirected_article(request: scrapy.Request) -> bool:
+        return request.meta.get("dvk_kind") == "article" and bool(request.meta.get("redirect_urls"))
 
     # -- URLs: live portal <-> replica --------------------------------------------
 
@@ -427,15 +467,11 @@ class PortalSpider(scrapy.Spider):
         self.count(f"spider/{reason}")
         self.count(f"dropped/{reason}")
         if key is not None and reason in FINAL_REASONS:
-            crawler_store(self.crawler).add_visit(f"{self.portal.id}:{key}", self.portal.id, reason, url)
+            try:
+                crawler_store(self.crawler).add_visit(f"{self.portal.id}:{key}", self.portal.id, reason, url)
+            except StoreError as error:
+                stop_for_store_error(self.crawler, error)
         self.logger.info("dropped %s: %s", reason, url)
-
-
-def failure_reason(failure: Failure) -> str:
-    """``http_404`` for an HTTP error answer, else the exception's class name."""
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    return f"download_error_{type(failure.value).__name__}"
 
 
 def _page_number(href: str) -> int | None:

@@ -8,6 +8,9 @@ and sitemaps on that site's host; a site without a sitemap seed gets Liferay's
 standard ``<base>/sitemap.xml``. Article links may lead to any sub-site of the portal
 (the province site lists district news): the key (host + articleId) keeps them apart.
 
+With ``-a source=archive`` the web archive is listed per selected site (``sites=trieuphong``:
+``trieuphong.quangtri.gov.vn/*``).
+
 With ``-a base_url`` every host maps onto the one replica: the replica keeps one path
 space for all sub-sites, and its pages link with absolute live URLs, as Liferay does.
 """
@@ -67,6 +70,12 @@ class QuangtriSpider(PortalSpider):
                 yield self.discovery_request(url, self.parse_sitemap)
             for url in on_host(self.seeds.listings, host):
                 yield self.discovery_request(url, self.parse_listing, page=1)
+
+    def archive_targets(self) -> list[str]:
+        """The selected sites: the seeds' ``archive`` prefixes on their hosts, else each whole site."""
+        hosts = {urlsplit(base).hostname for base in self.sites.values()}
+        prefixes = [url for url in self.seeds.archive if urlsplit(url).hostname in hosts]
+        return prefixes or list(self.sites.values())
 
 
 def on_host(urls: tuple[str, ...], host: str | None) -> list[str]:

@@ -18,14 +18,26 @@ __all__ = ["ArticleStore", "SqliteStore", "StoreError", "crawler_store", "open_s
 
 
 def open_store(url: str) -> ArticleStore:
-    """A store for ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` (not yet opened)."""
+    """A store (not yet opened) for ``sqlite:///relative/path``, ``sqlite:////absolute/path``
+    or ``postgresql://user@host:port/database`` (``postgres://`` too)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = url.removeprefix("sqlite:///")
         if not path:
             raise ValueError(f"DVK_STORE_URL={url!r} names no file; use sqlite:///data/dvk.sqlite")
         return SqliteStore(Path(path))
-    raise ValueError(f"DVK_STORE_URL={url!r}: unsupported store; use sqlite:///<path>")
+    if parts.scheme in ("postgresql", "postgres"):
+        # Imported here: psycopg is needed only by those who store in PostgreSQL.
+        from dvk_crawl.store.postgres import PostgresStore, display_url
+
+        if not parts.path.strip("/"):
+            raise ValueError(
+                f"DVK_STORE_URL={display_url(url)!r} names no database; use postgresql://user@host:5432/database"
+            )
+        return PostgresStore(url)
+    raise ValueError(
+        f"DVK_STORE_URL={url!r}: unsupported store; use sqlite:///<path> or postgresql://user@host:5432/database"
+    )
 
 
 _CRAWL_STORES: WeakKeyDictionary[Crawler, ArticleStore] = WeakKeyDictionary()

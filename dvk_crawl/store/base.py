@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,6 +34,31 @@ class PortalStats:
     last_published: str | None
     months: dict[str, int] = field(default_factory=dict)
     """Articles per publication month (``YYYY-MM``); undated ones are not counted here."""
+
+
+TABLES: dict[str, tuple[str, ...]] = {
+    # table: the keys of its rows in dump_rows/load_rows, the same for every store
+    "articles": (
+        "id", "portal", "url", "content_hash", "published_at", "relevant", "duplicate_of",
+        "source", "fetched_at", "stored_at", "record",
+    ),
+    "signatures": ("id", "signature", "duplicate_of", "band_keys"),
+    "visits": ("id", "portal", "outcome", "url", "visited_at"),
+    "runs": ("spider", "started_at", "finished_at", "finish_reason", "run"),
+}  # fmt: skip
+"""``relevant`` is a bool, ``record`` and ``run`` dicts, ``signature`` bytes, ``band_keys`` ints."""
+
+
+def check_rows(table: str, rows: Iterable[dict[str, Any]], store: str) -> None:
+    """Raise ``ValueError`` for an unknown table, ``StoreError`` for a row missing a key of it."""
+    if table not in TABLES:
+        raise ValueError(f"no table {table!r}; tables: {', '.join(TABLES)}")
+    for row in rows:
+        missing = [key for key in TABLES[table] if key not in row]
+        if missing:
+            raise StoreError(
+                f"{table} row without {', '.join(missing)} cannot go into store {store}; nothing of the batch written"
+            )
 
 
 @dataclass(frozen=True)
@@ -115,6 +141,11 @@ class ArticleStore(ABC):
     def seen_ids(self, portal: str) -> set[str]:
         """Ids stored or visited for good: what an incremental crawl does not fetch again."""
 
+    def gone_ids(self, portal: str) -> set[str]:
+        """Ids visited and found gone (``http_404``, ``http_410``, ``empty``) and not stored:
+        a web archive may still hold them. A store that cannot tell returns none."""
+        return set()
+
     # -- run history -----------------------------------------------------------------
 
     @abstractmethod
@@ -126,8 +157,45 @@ class ArticleStore(ABC):
         """The spider's newest runs first."""
 
     @abstractmethod
-    def crawl_lock(self, spider: str) -> CrawlLock:
-        """The lock that keeps a second crawl of ``spider`` off this store (not yet acquired)."""
+    def crawl_lock(self, spider: str, shared: bool = False) -> CrawlLock:
+        """The lock that keeps a second crawl of ``spider`` off this store (not yet acquired).
+
+        ``shared``: the workers of one distributed crawl hold it together; an exclusive
+        holder (a single-machine crawl) and shared ones exclude each other.
+        """
+
+    # -- several processes on one store (distributed crawls) --------------------------
+
+    @abstractmethod
+    def dedup_section(self) -> AbstractContextManager[object]:
+        """One transaction that no other process's ``dedup_section`` overlaps.
+
+        The dedup stage reads signature candidates and adds the article's signature
+        inside it, so two workers never both miss each other's near duplicate. Store
+        calls made inside join its transaction.
+        """
+
+    # -- moving a store (``dvk-crawl migrate-store``) ------------------------------------
+
+    @abstractmethod
+    def dump_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of one of ``TABLES`` as :data:`TABLES` describes it, oldest first, streamed."""
+
+    @abstractmethod
+    def load_rows(self, table: str, rows: list[dict[str, Any]]) -> int:
+        """Add rows from ``dump_rows`` in one transaction; loading a row twice changes nothing.
+
+        Articles and visits are upserted by id, keeping the given ``stored_at``/``visited_at``;
+        a signature whose id is present is left as it is (candidate order stays); a run
+        equal to a stored one is not added again. Returns how many rows were given.
+        """
+
+    def check_writable(self) -> None:
+        """Raise ``StoreError`` when the open store cannot be written (checked before a crawl starts).
+
+        A store that does not override it is found out by its first write, which stops the crawl.
+        """
+        return None
 
     def __enter__(self) -> ArticleStore:
         self.open()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dvk_crawl.store.base import ArticleStore, PortalStats, SignatureRow, StoreError
+from dvk_crawl.store.base import TABLES, ArticleStore, PortalStats, SignatureRow, StoreError, check_rows
 from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
 
 SCHEMA_VERSION = 3
@@ -106,8 +107,33 @@ class SqliteStore(ArticleStore):
                 self.db.execute(f"PRAGMA user_version = {target}")
 
     def _transaction(self) -> _Commit:
+        if self.db.in_transaction:  # inside dedup_section: join its transaction
+            return _Commit(self.db, joined=True)
         self.db.execute("BEGIN IMMEDIATE")
         return _Commit(self.db)
+
+    def check_writable(self) -> None:
+        # A read-only file opens fine and reads fine; only a write tells. Rewriting
+        # user_version with its own value inside a rolled-back transaction changes nothing.
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(f"PRAGMA user_version = {version}")
+            finally:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
+
+    @contextmanager
+    def dedup_section(self) -> Iterator[None]:
+        # BEGIN IMMEDIATE takes SQLite's write lock: other processes wait (busy timeout).
+        # Its COMMIT can fail too (a full disk): that is a StoreError like any write's.
+        try:
+            with self._transaction():
+                yield
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
 
     def close(self) -> None:
         if self._db is not None:
@@ -246,8 +272,16 @@ class SqliteStore(ArticleStore):
         )
         return {row[0] for row in rows}
 
-    def crawl_lock(self, spider: str) -> CrawlLock:
-        return sqlite_crawl_lock(self.path.resolve(), spider)
+    def gone_ids(self, portal: str) -> set[str]:
+        rows = self.db.execute(
+            "SELECT id FROM visits WHERE portal = ? AND outcome IN ('http_404', 'http_410', 'empty')"
+            " EXCEPT SELECT id FROM articles WHERE portal = ?",
+            (portal, portal),
+        )
+        return {row[0] for row in rows}
+
+    def crawl_lock(self, spider: str, shared: bool = False) -> CrawlLock:
+        return sqlite_crawl_lock(self.path.resolve(), spider, shared)
 
     def add_run(self, run: dict[str, Any]) -> None:
         try:
@@ -263,8 +297,83 @@ class SqliteStore(ArticleStore):
         rows = self.db.execute("SELECT run FROM runs WHERE spider = ? ORDER BY seq DESC LIMIT ?", (spider, limit))
         return [json.loads(run) for (run,) in rows]
 
+    def dump_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        if table not in _DUMP:
+            raise ValueError(f"no table {table!r}; tables: {', '.join(TABLES)}")
+        cursor = self.db.execute(_DUMP[table])
+        try:
+            while rows := cursor.fetchmany(_STREAM_BATCH):
+                for row in rows:
+                    yield _from_dump(table, dict(zip(TABLES[table], row, strict=True)))
+        finally:
+            cursor.close()
+
+    def load_rows(self, table: str, rows: list[dict[str, Any]]) -> int:
+        check_rows(table, rows, str(self.path))
+        try:
+            with self._transaction():
+                for row in rows:
+                    self._load_row(table, row)
+        except (KeyError, TypeError, ValueError) as error:
+            raise StoreError(
+                f"bad {table} row {error!r} for store {self.path}; nothing of the batch was written"
+            ) from None
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
+        return len(rows)
+
+    def _load_row(self, table: str, row: dict[str, Any]) -> None:
+        if table == "articles":
+            record = json.dumps(row["record"], ensure_ascii=False, sort_keys=True)
+            self.db.execute(_UPSERT, {**row, "relevant": int(bool(row["relevant"])), "record": record})
+        elif table == "signatures":
+            cursor = self.db.execute(
+                "INSERT INTO signatures (id, signature, duplicate_of) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (row["id"], bytes(row["signature"]), row["duplicate_of"]),
+            )
+            if cursor.rowcount == 1:
+                self.db.executemany(
+                    "INSERT INTO signature_bands (band_key, seq) VALUES (?, ?)",
+                    [(int(key), cursor.lastrowid) for key in row["band_keys"]],
+                )
+        elif table == "visits":
+            self.db.execute(
+                "INSERT INTO visits (id, portal, outcome, url, visited_at) VALUES (:id, :portal, :outcome, :url,"
+                " :visited_at) ON CONFLICT (id) DO UPDATE SET portal = excluded.portal, outcome = excluded.outcome,"
+                " url = excluded.url, visited_at = excluded.visited_at",
+                row,
+            )
+        else:
+            values = (*(row[key] for key in TABLES["runs"][:-1]), json.dumps(row["run"]))
+            self.db.execute(
+                "INSERT INTO runs (spider, started_at, finished_at, finish_reason, run) SELECT ?, ?, ?, ?, ?"
+                " WHERE NOT EXISTS (SELECT 1 FROM runs WHERE spider = ? AND started_at = ? AND finished_at = ?"
+                " AND finish_reason = ? AND run = ?)",
+                values + values,
+            )
+
 
 _STREAM_BATCH = 64  # rows per fetch: a few hundred kB of records at most
+
+# Oldest first: rowid is insertion order (an upsert keeps it), seq is the signatures' and runs' own.
+_DUMP = {
+    "articles": f"SELECT {', '.join(TABLES['articles'])} FROM articles ORDER BY rowid",
+    "signatures": "SELECT s.id, s.signature, s.duplicate_of,"
+    " (SELECT group_concat(b.band_key) FROM signature_bands b WHERE b.seq = s.seq) FROM signatures s ORDER BY s.seq",
+    "visits": f"SELECT {', '.join(TABLES['visits'])} FROM visits ORDER BY rowid",
+    "runs": f"SELECT {', '.join(TABLES['runs'])} FROM runs ORDER BY seq",
+}
+
+
+def _from_dump(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    if table == "articles":
+        return {**row, "relevant": bool(row["relevant"]), "record": json.loads(row["record"])}
+    if table == "signatures":
+        keys = [int(key) for key in row["band_keys"].split(",")] if row["band_keys"] else []
+        return {**row, "signature": bytes(row["signature"]), "band_keys": keys}
+    if table == "runs":
+        return {**row, "run": json.loads(row["run"])}
+    return row
 
 
 def _day(value: date) -> date:
@@ -300,13 +409,18 @@ def _row(record: dict[str, Any], stored_at: str) -> dict[str, Any]:
 
 
 class _Commit:
-    """``with``: commit on success, roll back on any error (the batch is all or nothing)."""
+    """``with``: commit on success, roll back on any error (the batch is all or nothing).
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    A ``joined`` one runs inside an open transaction and leaves the end to it.
+    """
+
+    def __init__(self, db: sqlite3.Connection, joined: bool = False) -> None:
         self.db = db
+        self.joined = joined
 
     def __enter__(self) -> sqlite3.Connection:
         return self.db
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self.joined:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")

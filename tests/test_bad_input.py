@@ -1,0 +1,120 @@
+"""Bad input from the user stops ``scrapy crawl`` before anything starts: one line naming
+the argument, setting, file and line; exit code 2; no traceback. (More cases:
+``tests/test_cli_errors.py``, ``tests/test_text_and_keywords.py``.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from dvk_crawl.config import PROJECT_DIR, SETTINGS, validate_settings
+from dvk_crawl.keywords import SeedFileError, load_keywords
+from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError, parse_spider_arguments
+from tests.conftest import ROOT
+
+SEEDS = PROJECT_DIR / "seeds"
+
+
+def crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], *parts: str) -> None:
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and all(part in errors[0] for part in parts), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A copy of seeds/ to break."""
+    return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
+
+
+@pytest.mark.parametrize(
+    ("args", "parts"),
+    [
+        (["-s", "DVK_LANGUAGES=vi,xx"], ["setting DVK_LANGUAGES: unknown language code(s) xx"]),
+        (["-s", "DVK_STORE_URL=mysql://localhost/dvk"], ["DVK_STORE_URL='mysql://localhost/dvk': unsupported store"]),
+    ],
+)
+def test_bad_setting_stops_the_crawl_with_one_line(args: list[str], parts: list[str]) -> None:
+    assert_one_line(crawl("baohatinh", *args), *parts)
+
+
+def test_malformed_seeds_file_stops_the_crawl_with_file_and_line(seeds: Path) -> None:
+    (seeds / "baohatinh.toml").write_text('rss = []\n\nlistingz = ["https://baohatinh.vn/"]\n', encoding="utf-8")
+    assert_one_line(crawl("baohatinh", "-s", f"DVK_SEEDS_DIR={seeds}"), "baohatinh.toml:3: unknown key 'listingz'")
+
+
+# The same checks, in process: what the crawl command runs before it starts anything.
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"DVK_STORE_FLUSH_SECONDS": "-1"}, "setting DVK_STORE_FLUSH_SECONDS=-1.0 must not be negative"),
+        ({"DVK_RETRY_AFTER_MAX": "soon"}, "setting DVK_RETRY_AFTER_MAX: could not convert"),
+        ({"DVK_RUNS_DIR": str(PROJECT_DIR / "README.md")}, "setting DVK_RUNS_DIR=.* is a file, not a folder"),
+        ({"DVK_LANGUAGES": "vi,english"}, r"unknown language code\(s\) english"),
+        ({"DVK_STORE_URL": "sqlite:///"}, "DVK_STORE_URL='sqlite:///' names no file"),
+        ({"DVK_STOER_URL": "sqlite:///x"}, "unknown setting DVK_STOER_URL"),
+    ],
+)
+def test_bad_setting_is_named(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        validate_settings(Settings(settings))
+
+
+def test_languages_may_be_empty_or_any_langdetect_code() -> None:
+    validate_settings(Settings({"DVK_LANGUAGES": ""}))
+    validate_settings(Settings({"DVK_LANGUAGES": "vi,en,zh-cn"}))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"refresh": "maybe"}, "refresh='maybe' must be 1 or 0"),
+        ({"since": "2024-02-30"}, "since='2024-02-30' is not a date"),
+        ({"base_url": "ftp://127.0.0.1"}, "base_url='ftp://127.0.0.1' must be a scheme and host"),
+        ({"sinse": "2024-01-01"}, "unknown spider argument 'sinse'"),
+    ],
+)
+def test_bad_spider_argument_is_named(arguments: dict[str, str], message: str) -> None:
+    with pytest.raises(SpiderArgumentError, match=message):
+        parse_spider_arguments(PortalSpider.ARGUMENTS, arguments)
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("baohatinh.toml", 'rss = ["https://baohatinh.vn/rss/home.rss"\nsitemaps = []\n', r"baohatinh.toml: .*line 2"),
+        ("baohatinh.toml", 'rss = []\nsearch = "https://baohatinh.vn/tim-kiem/"\n', "baohatinh.toml:2: search"),
+        ("baohatinh.toml", 'rss = ["/rss/home.rss"]\n', "baohatinh.toml:1: rss must be a list of http"),
+        ("keywords.txt", "dân vận khéo\nab\n", "keywords.txt:2: keyword 'ab' is too short"),
+    ],
+)
+def test_malformed_seed_file_is_named_with_its_line(seeds: Path, file: str, text: str, message: str) -> None:
+    (seeds / file).write_text(text, encoding="utf-8")
+    load_keywords.cache_clear()
+    with pytest.raises(SeedFileError, match=message):
+        BaohatinhSpider.check_seeds(Settings({"DVK_SEEDS_DIR": str(seeds)}))
+
+
+def test_every_dvk_setting_rejects_a_value_of_the_wrong_type() -> None:
+    """Each numeric or boolean setting, given words, fails with its own name in the message."""
+    for name, spec in SETTINGS.items():
+        if spec.kind not in ("int", "float", "bool"):
+            continue
+        with pytest.raises(ValueError, match=rf"setting {name}"):
+            validate_settings(Settings({name: "not-a-value"}))
