@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dvk_crawl.store.lock import CrawlLock
@@ -66,6 +66,42 @@ class SignatureRow:
     id: str
     signature: bytes
     duplicate_of: str | None
+
+
+def record_filter_sql(
+    placeholder: str,
+    portal: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    relevant_only: bool = False,
+    include_duplicates: bool = True,
+) -> tuple[str, list[str]]:
+    """The ``WHERE`` clause (or "") and its parameters for ``iter_records``' filters.
+
+    ``placeholder`` is the driver's (``?`` for sqlite3, ``%s`` for psycopg). Dates are
+    whole days in Vietnam; ``published_at`` is ISO 8601 at +07:00, so text order is
+    time order and the index on it serves the range.
+    """
+    clauses: list[str] = []
+    params: list[str] = []
+    if portal is not None:
+        clauses.append(f"portal = {placeholder}")
+        params.append(portal)
+    if since is not None:
+        clauses.append(f"published_at >= {placeholder}")
+        params.append(_day(since).isoformat())
+    if until is not None:
+        clauses.append(f"published_at < {placeholder}")
+        params.append((_day(until) + timedelta(days=1)).isoformat())
+    if relevant_only:
+        clauses.append("relevant")
+    if not include_duplicates:
+        clauses.append("duplicate_of IS NULL")
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 class ArticleStore(ABC):

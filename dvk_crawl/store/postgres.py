@@ -21,7 +21,7 @@ import os
 import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,7 +29,15 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from dvk_crawl.store.base import TABLES, ArticleStore, PortalStats, SignatureRow, StoreError, check_rows
+from dvk_crawl.store.base import (
+    TABLES,
+    ArticleStore,
+    PortalStats,
+    SignatureRow,
+    StoreError,
+    check_rows,
+    record_filter_sql,
+)
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 
 SCHEMA_VERSION = 1
@@ -228,22 +236,7 @@ class PostgresStore(ArticleStore):
         relevant_only: bool = False,
         include_duplicates: bool = True,
     ) -> Iterator[dict[str, Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if portal is not None:
-            clauses.append("portal = %s")
-            params.append(portal)
-        if since is not None:
-            clauses.append("published_at >= %s")  # ISO 8601 at +07:00: text order is time order
-            params.append(_day(since).isoformat())
-        if until is not None:
-            clauses.append("published_at < %s")
-            params.append((_day(until) + timedelta(days=1)).isoformat())
-        if relevant_only:
-            clauses.append("relevant")
-        if not include_duplicates:
-            clauses.append("duplicate_of IS NULL")
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = record_filter_sql("%s", portal, since, until, relevant_only, include_duplicates)
         for (record,) in self._stream(f"SELECT record FROM articles{where} ORDER BY id", params):
             yield record
 
@@ -447,10 +440,6 @@ def _lock_holder(db: psycopg.Connection[Any], key: int) -> str:
 
 def _message(error: psycopg.Error) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 _UPSERT = """

@@ -10,11 +10,19 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from dvk_crawl.store.base import TABLES, ArticleStore, PortalStats, SignatureRow, StoreError, check_rows
+from dvk_crawl.store.base import (
+    TABLES,
+    ArticleStore,
+    PortalStats,
+    SignatureRow,
+    StoreError,
+    check_rows,
+    record_filter_sql,
+)
 from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
 
 SCHEMA_VERSION = 3
@@ -185,23 +193,7 @@ class SqliteStore(ArticleStore):
     ) -> Iterator[dict[str, Any]]:
         # Filters are SQL on the indexed columns and rows come in small batches, so an
         # export of the whole store holds one batch in memory, never the result set.
-        clauses: list[str] = []
-        params: list[str] = []
-        if portal is not None:
-            clauses.append("portal = ?")
-            params.append(portal)
-        if since is not None:
-            # published_at is ISO 8601 at +07:00, so text order is time order.
-            clauses.append("published_at >= ?")
-            params.append(_day(since).isoformat())
-        if until is not None:
-            clauses.append("published_at < ?")
-            params.append((_day(until) + timedelta(days=1)).isoformat())
-        if relevant_only:
-            clauses.append("relevant = 1")
-        if not include_duplicates:
-            clauses.append("duplicate_of IS NULL")
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = record_filter_sql("?", portal, since, until, relevant_only, include_duplicates)
         cursor = self.db.execute(f"SELECT record FROM articles{where} ORDER BY id", params)
         try:
             while rows := cursor.fetchmany(_STREAM_BATCH):
@@ -374,10 +366,6 @@ def _from_dump(table: str, row: dict[str, Any]) -> dict[str, Any]:
     if table == "runs":
         return {**row, "run": json.loads(row["run"])}
     return row
-
-
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 _UPSERT = """
