@@ -1,0 +1,50 @@
+"""Every benchmark of ``bench/`` runs, on tiny sizes. No timing is asserted here:
+performance numbers belong to ``make bench`` and ``docs/benchmarks.md``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import crawl, dedup, extraction, recrawl, store
+from bench.pages import generate, templates
+from bench.site import build_site
+from dvk_crawl.extract import extract_article
+from dvk_crawl.portals.registry import PORTALS
+
+
+def test_generated_pages_cover_every_portal_and_extract_to_their_new_body() -> None:
+    assert {t.portal for t in templates()} == set(PORTALS)
+    pages = list(generate(10))
+    assert {p.portal for p in pages} == set(PORTALS)
+    texts = [extract_article(p.html, p.url, p.portal).text for p in pages]
+    assert all("mô hình “dân vận khéo”" in text for text in texts)
+    assert len(set(texts)) == len(texts)
+
+
+def test_the_synthetic_site_lists_every_article_in_its_sitemaps(tmp_path: Path) -> None:
+    site = build_site(tmp_path, articles=25)
+    routes = json.loads((site / "routes.json").read_text(encoding="utf-8"))
+    articles = [path for path in routes if path.endswith(".html") and "-post" in path]
+    sitemaps = "".join((site / routes[p]["file"]).read_text(encoding="utf-8") for p in routes if "/sitemaps/" in p)
+    assert len(articles) == 25 and all(path in sitemaps for path in articles)
+
+
+def test_extraction_and_crawl_benchmarks_run() -> None:
+    assert extraction.run(pages=5, repeats=1)["pages"] == 5
+    result = crawl.run(articles=5, repeats=1)
+    assert result["median_run"]["stored"] == 5 and result["median_run"]["dropped"] == {}
+
+
+def test_dedup_and_store_benchmarks_run() -> None:
+    marks = dedup.run((10, 20))["marks"]
+    assert sum(marks["20"]["outcomes"].values()) == 20
+    assert store.run(count=20, repeats=1)["stores"]["sqlite"]["articles_per_second"]["runs"] == 1
+
+
+def test_recrawl_names_what_each_request_was_for() -> None:
+    assert recrawl.classify("http://127.0.0.1:1/robots.txt") == "robots"
+    assert recrawl.classify("http://127.0.0.1:1/rss/11.rss") == "feed"
+    assert recrawl.classify("http://127.0.0.1:1/sitemaps/news-2025-9.xml") == "sitemap"
+    assert recrawl.classify("http://127.0.0.1:1/tim-kiem/?q=d%C3%A2n") == "search"
+    assert recrawl.classify("http://127.0.0.1:1/dan-van-kheo-tag4017.html?page=2") == "listing p2"
