@@ -10,6 +10,7 @@ disk then falls back to an injected ``database or disk is full``).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -156,14 +157,19 @@ def assert_stopped_for_the_store(workdir: Path, returncode: int, *causes: str) -
 
 
 def fill(folder: Path) -> None:
-    """Write zeros into ``folder`` until its file system is full."""
-    with (folder / "filler").open("wb") as filler:
-        try:
+    """Write zeros into ``folder`` until its file system is full.
+
+    The crawl writing into the same small file system may fill it first, even before
+    the filler file can be created: "no space left" at any step is the state wanted.
+    """
+    try:
+        with (folder / "filler").open("wb") as filler:
             while True:
                 filler.write(b"\0" * 65536)
                 filler.flush()
-        except OSError:
-            pass
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
 
 
 def test_full_disk_midway_stops_the_crawl_and_keeps_what_was_stored(tmp_path: Path) -> None:
