@@ -8,10 +8,10 @@ per batch, lookups by id and content hash), so a crawl does not care which one
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dvk_crawl.store.lock import CrawlLock
@@ -98,6 +98,39 @@ def record_filter_sql(
     if not include_duplicates:
         clauses.append("duplicate_of IS NULL")
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def article_rows(
+    records: Iterable[dict[str, Any]], encode_record: Callable[[dict[str, Any]], Any]
+) -> list[dict[str, Any]]:
+    """The ``articles`` columns for a batch of records, the same in every store.
+
+    ``encode_record`` turns the whole record into the store's ``record`` column (JSON
+    text, JSONB). A record missing a required field fails the whole batch, before any
+    row is written.
+    """
+    stored_at = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        return [
+            {
+                "id": record["id"],
+                "portal": record["portal"],
+                "url": record["url"],
+                "content_hash": record["content_hash"],
+                "published_at": record.get("published_at"),
+                "relevant": bool(record.get("relevant")),
+                "duplicate_of": record.get("duplicate_of"),
+                "source": record.get("source", "live"),
+                "fetched_at": record["fetched_at"],
+                "stored_at": stored_at,
+                "record": encode_record(record),
+            }
+            for record in records
+        ]
+    except KeyError as error:
+        raise StoreError(
+            f"record without {error.args[0]!r} cannot be stored; nothing of the batch was written"
+        ) from None
 
 
 def _day(value: date) -> date:

@@ -35,6 +35,7 @@ from dvk_crawl.store.base import (
     PortalStats,
     SignatureRow,
     StoreError,
+    article_rows,
     check_rows,
     record_filter_sql,
 )
@@ -197,13 +198,7 @@ class PostgresStore(ArticleStore):
     # -- articles ----------------------------------------------------------------------
 
     def upsert_many(self, records: Iterable[dict[str, Any]]) -> int:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        try:
-            rows = [_row(record, now) for record in records]
-        except KeyError as error:
-            raise StoreError(
-                f"record without {error.args[0]!r} cannot be stored; nothing of the batch was written"
-            ) from None
+        rows = article_rows(records, Jsonb)
         if not rows:
             return 0
         with self._errors(), self.db.transaction(), self.db.cursor() as cursor:
@@ -468,19 +463,3 @@ _DUMP = {
     "visits": f"SELECT {', '.join(TABLES['visits'])} FROM visits ORDER BY visited_at, id",
     "runs": f"SELECT {', '.join(TABLES['runs'])} FROM runs ORDER BY seq",
 }
-
-
-def _row(record: dict[str, Any], stored_at: str) -> dict[str, Any]:
-    return {
-        "id": record["id"],
-        "portal": record["portal"],
-        "url": record["url"],
-        "content_hash": record["content_hash"],
-        "published_at": record.get("published_at"),
-        "relevant": bool(record.get("relevant")),
-        "duplicate_of": record.get("duplicate_of"),
-        "source": record.get("source", "live"),
-        "fetched_at": record["fetched_at"],
-        "stored_at": stored_at,
-        "record": Jsonb(record),
-    }

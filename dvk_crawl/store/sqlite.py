@@ -20,6 +20,7 @@ from dvk_crawl.store.base import (
     PortalStats,
     SignatureRow,
     StoreError,
+    article_rows,
     check_rows,
     record_filter_sql,
 )
@@ -149,13 +150,7 @@ class SqliteStore(ArticleStore):
             self._db = None
 
     def upsert_many(self, records: Iterable[dict[str, Any]]) -> int:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        try:
-            rows = [_row(record, now) for record in records]
-        except KeyError as error:
-            raise StoreError(
-                f"record without {error.args[0]!r} cannot be stored; nothing of the batch was written"
-            ) from None
+        rows = article_rows(records, _json_text)
         if not rows:
             return 0
         try:
@@ -380,20 +375,8 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-def _row(record: dict[str, Any], stored_at: str) -> dict[str, Any]:
-    return {
-        "id": record["id"],
-        "portal": record["portal"],
-        "url": record["url"],
-        "content_hash": record["content_hash"],
-        "published_at": record.get("published_at"),
-        "relevant": int(bool(record.get("relevant"))),
-        "duplicate_of": record.get("duplicate_of"),
-        "source": record.get("source", "live"),
-        "fetched_at": record["fetched_at"],
-        "stored_at": stored_at,
-        "record": json.dumps(record, ensure_ascii=False, sort_keys=True),
-    }
+def _json_text(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
 class _Commit:
