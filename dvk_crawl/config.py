@@ -47,7 +47,10 @@ SETTINGS: dict[str, SettingSpec] = {
     "DVK_NEARDUP_THRESHOLD": SettingSpec(
         0.8, "float", "Estimated Jaccard similarity (5-syllable shingles) from which an article is a near duplicate."
     ),
-    "DVK_RUNS_DIR": SettingSpec("data/runs", "str", "Run files go to <dir>/<spider>/<UTC timestamp>.json."),
+    # The default is the default store's: dvk_crawl.storefiles sets the runs folder beside any other store.
+    "DVK_RUNS_DIR": SettingSpec(
+        "data/runs", "str", "Run files go to <dir>/<spider>/<UTC timestamp>.json (default: runs/ beside the store)."
+    ),
     "DVK_PROGRESS_INTERVAL": SettingSpec(
         10.0, "float", "Seconds between progress lines (items/s, stored, dropped) during a crawl; 0 turns them off."
     ),

@@ -32,7 +32,9 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = PIPELINE_ORDER
 # -s DVK_DISTRIBUTED=1: the request queue and dupefilter move to Redis (scrapy-redis),
 # shared by every worker of a crawl; off, this add-on changes nothing.
-ADDONS = {"dvk_crawl.distributed.DistributedCrawl": 100}
+# The feed and the run files go beside the store (dvk_crawl.storefiles): FEEDS is set
+# there, from DVK_STORE_URL, unless given on the command line.
+ADDONS = {"dvk_crawl.distributed.DistributedCrawl": 100, "dvk_crawl.storefiles.StoreFiles": 110}
 # Before RetryMiddleware (550) in the response chain: a 429/503 from the web archive
 # makes its download slot wait what Retry-After asks before the retry.
 DOWNLOADER_MIDDLEWARES = {
@@ -50,10 +52,8 @@ EXTENSIONS = {
 }
 
 # Every stored article is also appended to a JSON Lines file through Scrapy's feed
-# exports; items dropped by a pipeline never reach it.
-FEEDS = {
-    "data/articles.jsonl": {"format": "jsonlines", "encoding": "utf8", "overwrite": False},
-}
+# exports; items dropped by a pipeline never reach it. Its FEEDS entry, the store's
+# <data folder>/articles.jsonl, comes from the StoreFiles add-on above.
 FEED_EXPORT_ENCODING = "utf-8"
 # Local feed files are written unbuffered: a line exported is in the file even if the
 # crawl is killed right after (an article reaches the feed once the store committed it).

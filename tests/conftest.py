@@ -73,30 +73,50 @@ class CrawlResult:
 
 
 def run_crawl(
-    spider: str, base_url: str, workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 180
+    spider: str,
+    base_url: str,
+    workdir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: int = 180,
+    cwd: Path = ROOT,
 ) -> CrawlResult:
-    """``scrapy crawl`` as a user runs it, against a replica, storing under ``workdir``."""
+    """``scrapy crawl`` as a user runs it, against a replica, into the store ``workdir/dvk.sqlite``.
+
+    Its feed and run files are in ``workdir`` too (see :func:`crawl_command`).
+    From a ``cwd`` other than the checkout, the project is found by ``SCRAPY_SETTINGS_MODULE``.
+    """
     store, runs, jsonl = workdir / "dvk.sqlite", workdir / "runs", workdir / "articles.jsonl"
     completed = subprocess.run(
         crawl_command(spider, base_url, workdir, *args),
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "dvk_crawl.settings", **(env or {})},
     )
     return CrawlResult(completed.returncode, completed.stdout + completed.stderr, store, runs, jsonl)
 
 
 def crawl_command(spider: str, base_url: str, workdir: Path, *args: str) -> list[str]:
-    """The command line of :func:`run_crawl` (store, run files and feed under ``workdir``)."""
-    store, runs, jsonl = workdir / "dvk.sqlite", workdir / "runs", workdir / "articles.jsonl"
+    """The command line of :func:`run_crawl`.
+
+    Into ``workdir/dvk.sqlite`` it gives no FEEDS or DVK_RUNS_DIR: the feed and run files
+    land beside the store by themselves. When ``args`` name another store, the feed and
+    run files are still set to ``workdir`` (explicit settings win), so a PostgreSQL or
+    size-limited store under test never writes them into the checkout or onto its disk.
+    """
+    files: list[str] = []
+    if any(arg.startswith("DVK_STORE_URL=") for arg in args):
+        files = [
+            "-s", f"DVK_RUNS_DIR={workdir / 'runs'}",
+            "-s", "FEEDS=" + json.dumps({str(workdir / "articles.jsonl"): {"format": "jsonlines", "encoding": "utf8"}}),
+        ]  # fmt: skip
     return [
         sys.executable, "-m", "scrapy", "crawl", spider,
         "-a", f"base_url={base_url}",
-        "-s", f"DVK_STORE_URL=sqlite:///{store}",
-        "-s", f"DVK_RUNS_DIR={runs}",
-        "-s", "FEEDS=" + json.dumps({str(jsonl): {"format": "jsonlines", "encoding": "utf8"}}),
+        "-s", f"DVK_STORE_URL=sqlite:///{workdir / 'dvk.sqlite'}",
+        *files,
         "-s", "DOWNLOAD_DELAY=0",
         "-s", "AUTOTHROTTLE_ENABLED=0",
         *args,

@@ -1,0 +1,62 @@
+"""The files that belong to a store: its data folder, JSON Lines feed and run files.
+
+A store's data folder is the folder of its file for ``sqlite:///<path>``, and
+``data/postgresql/<host>-<port>-<database>/`` (under the working folder) for a
+PostgreSQL store. A crawl appends its stored articles to ``<folder>/articles.jsonl``
+and writes its run file to ``<folder>/runs/<spider>/<UTC timestamp>.json``, so a
+crawl into one store never writes to another store's feed or run files. The add-on
+:class:`StoreFiles` sets ``FEEDS`` and ``DVK_RUNS_DIR`` accordingly; either given
+explicitly (``-s``, ``-o``, a spider's ``custom_settings``) wins.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+from dvk_crawl.config import setting
+
+FEED_NAME = "articles.jsonl"
+RUNS_FOLDER = "runs"
+POSTGRESQL_DATA_DIR = Path("data/postgresql")
+# Appended to, never overwritten: the feed holds every article stored into its store.
+FEED_OPTIONS: dict[str, Any] = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}
+
+
+def store_data_dir(url: str) -> Path:
+    """The data folder of the store at ``url`` (see the module docstring)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return Path(url.removeprefix("sqlite:///")).parent
+    if parts.scheme in ("postgresql", "postgres"):
+        database = parts.path.strip("/")
+        name = f"{parts.hostname or 'localhost'}-{parts.port or 5432}-{database}"
+        # Host and database names may hold characters a folder name should not.
+        return POSTGRESQL_DATA_DIR / re.sub(r"[^\w.-]", "_", name)
+    raise ValueError(f"DVK_STORE_URL={url!r}: unsupported store; use sqlite:///<path> or postgresql://…")
+
+
+def store_feed_path(url: str) -> Path:
+    return store_data_dir(url) / FEED_NAME
+
+
+def store_runs_dir(url: str) -> Path:
+    return store_data_dir(url) / RUNS_FOLDER
+
+
+class StoreFiles:
+    """Add-on: the feed and the run files of a crawl go to its store's data folder.
+
+    Reads ``DVK_STORE_URL``; sets ``FEEDS`` and ``DVK_RUNS_DIR`` with add-on priority,
+    below the project's, the spider's and the command line's, so a value given
+    anywhere else wins.
+    """
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = setting(settings, "DVK_STORE_URL")
+        settings.set("FEEDS", {str(store_feed_path(url)): FEED_OPTIONS}, priority="addon")
+        settings.set("DVK_RUNS_DIR", str(store_runs_dir(url)), priority="addon")
