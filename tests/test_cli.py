@@ -207,7 +207,7 @@ def test_export_shows_progress_on_long_runs() -> None:
 def test_stats_counts_per_portal_and_the_last_run(
     crawled: CrawlResult, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["stats", "--store", store_url, "--runs-dir", str(crawled.runs_dir), "--json"]) == 0
+    assert main(["stats", "--store", store_url, "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     stored = records_of(crawled)
     dates = sorted(r["published_at"][:10] for r in stored.values() if r["published_at"])
@@ -224,7 +224,7 @@ def test_stats_counts_per_portal_and_the_last_run(
     assert row["last_run"]["dropped_by_reason"] == run["summary"]["dropped"]
     assert row["last_run"]["dropped"] == sum(run["summary"]["dropped"].values())
 
-    assert main(["stats", "--store", store_url, "--runs-dir", str(crawled.runs_dir)]) == 0
+    assert main(["stats", "--store", store_url]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:5] == ["portal", "articles", "relevant", "duplicates", "undated"]
     assert table[1].split()[:7] == [
@@ -243,7 +243,7 @@ def test_stats_html_report_is_self_contained_with_data_in_its_charts(
     crawled: CrawlResult, store_url: str, tmp_path: Path
 ) -> None:
     report = tmp_path / "report.html"
-    assert main(["stats", "--store", store_url, "--runs-dir", str(crawled.runs_dir), "--html", str(report)]) == 0
+    assert main(["stats", "--store", store_url, "--html", str(report)]) == 0
     page = report.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the report must fetch nothing"
     months = Counter(r["published_at"][:7] for r in records_of(crawled).values() if r["published_at"])

@@ -9,7 +9,6 @@ with a size (``data-drawn-bars``). Without Chromium the test is skipped, unless
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -75,18 +74,19 @@ def build_store(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'dvk.sqlite'}"
     with open_store(url) as store:
         store.upsert_many(records)
-    for spider, runs in RUNS.items():
-        (tmp_path / "runs" / spider).mkdir(parents=True)
-        for name, dropped in runs:
-            run = {
-                "spider": spider,
-                "portal": spider,
-                "started_at": f"{name[:4]}-{name[4:6]}-{name[6:8]}T00:00:00+00:00",
-                "finished_at": f"{name[:4]}-{name[4:6]}-{name[6:8]}T00:10:00+00:00",
-                "finish_reason": "finished",
-                "summary": {"stored": 1, "dropped": dropped},
-            }
-            (tmp_path / "runs" / spider / f"{name}.json").write_text(json.dumps(run), encoding="utf-8")
+        for spider, runs in RUNS.items():
+            for name, dropped in runs:
+                store.add_run(
+                    {
+                        "spider": spider,
+                        "portal": spider,
+                        "name": name,
+                        "started_at": f"{name[:4]}-{name[4:6]}-{name[6:8]}T00:00:00+00:00",
+                        "finished_at": f"{name[:4]}-{name[4:6]}-{name[6:8]}T00:10:00+00:00",
+                        "finish_reason": "finished",
+                        "summary": {"stored": 1, "dropped": dropped},
+                    }
+                )
     return url
 
 
@@ -116,7 +116,7 @@ def test_report_renders_its_charts_with_the_stores_data(tmp_path: Path) -> None:
     browser = chromium()
     store_url = build_store(tmp_path)
     report = tmp_path / "report.html"
-    assert main(["stats", "--store", store_url, "--runs-dir", str(tmp_path / "runs"), "--html", str(report)]) == 0
+    assert main(["stats", "--store", store_url, "--html", str(report)]) == 0
 
     dumped = subprocess.run(
         [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],

@@ -1,7 +1,8 @@
-"""The feed and the run files belong to their store.
+"""The feed, the run files and the run history belong to their store.
 
-A crawl into a store writes its JSON Lines feed and run files beside that store, never
-into the working folder's ``data/``.
+A crawl into a store writes its JSON Lines feed and run files beside that store (never
+into the working folder's ``data/``), records its run in that store, and reads its
+earlier runs from there; ``dvk-crawl stats --store X`` shows X's runs.
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Spider
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
+from dvk_crawl.cli.main import main
+from dvk_crawl.extensions.runreport import previous_runs
+from dvk_crawl.store import open_store
 from dvk_crawl.storefiles import StoreFiles, store_data_dir
 from tests.conftest import run_crawl
 
@@ -63,4 +69,49 @@ def test_a_crawl_writes_feed_and_runs_beside_its_store_and_nothing_under_the_cwd
     fed = [json.loads(line)["id"] for line in result.jsonl.read_text(encoding="utf-8").splitlines()]
     assert sorted(fed) == sorted(r["id"] for r in result.records())
     (run_file,) = (workdir / "runs" / SPIDER).glob("*.json")
-    assert json.loads(run_file.read_text(encoding="utf-8"))["summary"]["stored"] == len(fed)
+    with open_store(f"sqlite:///{result.store}") as store:
+        (run,) = store.last_runs(SPIDER)
+    assert run["name"] == run_file.stem
+    assert run["summary"] == json.loads(run_file.read_text(encoding="utf-8"))["summary"]
+
+
+def add_run(url: str, spider: str, started_at: str, stored: int) -> None:
+    with open_store(url) as store:
+        summary = {"stored": stored, "fetched": stored, "dropped": {"http_404": 1}}
+        store.add_run(
+            {
+                "spider": spider,
+                "portal": spider,
+                "name": started_at.replace("-", "").replace(":", ""),
+                "started_at": started_at,
+                "finished_at": started_at,
+                "finish_reason": "finished",
+                "summary": summary,
+            }
+        )
+
+
+def test_stats_shows_the_runs_of_the_store_it_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = f"sqlite:///{tmp_path / 'a' / 'dvk.sqlite'}", f"sqlite:///{tmp_path / 'b' / 'dvk.sqlite'}"
+    add_run(first, SPIDER, "2026-01-01T00:00:00+00:00", 5)
+    add_run(second, SPIDER, "2026-01-01T00:00:00+00:00", 7)
+    add_run(second, SPIDER, "2026-02-01T00:00:00+00:00", 0)  # the newest run of all, in the other store
+    assert main(["stats", "--store", first, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["portal"], row["last_run"]["stored"], row["last_run"]["started_at"]) == (
+        SPIDER,
+        5,
+        "2026-01-01T00:00:00+00:00",
+    )
+    assert main(["stats", "--store", second, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["last_run"]["stored"], row["last_run"]["name"]) == (0, "20260201T000000+0000")
+
+
+def test_alerts_compare_with_the_earlier_runs_of_the_crawl_s_own_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'dvk.sqlite'}"
+    add_run(url, SPIDER, "2026-01-01T00:00:00+00:00", 3)
+    add_run(url, SPIDER, "2026-01-02T00:00:00+00:00", 4)
+    add_run(url, "other", "2026-01-03T00:00:00+00:00", 9)
+    crawler = get_crawler(Spider, {"DVK_STORE_URL": url})
+    assert [run["summary"]["stored"] for run in previous_runs(crawler, SPIDER)] == [4, 3]

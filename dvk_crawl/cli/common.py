@@ -15,7 +15,6 @@ from dvk_crawl.dates import parse_cli_date
 from dvk_crawl.store import ArticleStore, StoreError, open_store
 
 DEFAULT_STORE_URL: str = SETTINGS["DVK_STORE_URL"].default
-DEFAULT_RUNS_DIR: str = SETTINGS["DVK_RUNS_DIR"].default
 PROGRESS_INTERVAL = 10.0
 
 

@@ -65,7 +65,7 @@ def render_report(portals: list[PortalStats], runs: dict[str, list[RunInfo]], ge
         "<p>By publication month; articles without a date are not in the chart.</p>",
         months_chart(portals),
         "<h2>Dropped pages by reason, per run</h2>",
-        f"<p>Each spider's newest {RUNS_PER_SPIDER} runs, from the run files.</p>",
+        f"<p>Each spider's newest {RUNS_PER_SPIDER} runs, from the store's run history.</p>",
         runs_chart(runs),
         f"<script>{_MEASURE}</script>",
         "</body></html>",
@@ -181,7 +181,7 @@ def runs_chart(runs: dict[str, list[RunInfo]]) -> str:
     """Horizontal stacked bars: one per run, one segment per drop reason."""
     shown = [run for spider in sorted(runs) for run in runs[spider][-RUNS_PER_SPIDER:]]
     if not shown:
-        return '<p class="empty" id="dropped-per-run-empty">No run files yet: run a crawl (make demo).</p>'
+        return '<p class="empty" id="dropped-per-run-empty">No runs in this store yet: run a crawl (make demo).</p>'
     reasons = sorted({reason for run in shown for reason in run.dropped})
     colors = {reason: PALETTE[i % len(PALETTE)] for i, reason in enumerate(reasons)}
     top, step = axis(max(run.dropped_total for run in shown))

@@ -1,27 +1,29 @@
 """``dvk-crawl stats``: what the store holds per portal, and how the last run ended.
 
 Per portal: articles, relevant ones, duplicates (``duplicate_of`` set), undated
-ones, the first and last publication day, and the outcome of the newest run file
-of its spider in ``DVK_RUNS_DIR`` (finish reason, stored, dropped). ``--html``
-also writes the self-contained report of :mod:`dvk_crawl.cli.report`.
+ones, the first and last publication day, and the outcome of its spider's newest
+run in the store's own run history (finish reason, stored, dropped): the runs that
+crawled into this store, whichever folder their run files went to. ``--html`` also
+writes the self-contained report of :mod:`dvk_crawl.cli.report`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dvk_crawl.cli.common import DEFAULT_RUNS_DIR, CliError, add_store_option, open_existing_store
-from dvk_crawl.store.base import PortalStats
+from dvk_crawl.cli.common import CliError, add_store_option, open_existing_store
+from dvk_crawl.store.base import ArticleStore, PortalStats
 
 
 @dataclass
 class RunInfo:
-    """One run file, reduced to what ``stats`` and the report show."""
+    """One run of the store's history, reduced to what ``stats`` and the report show."""
 
     spider: str
     portal: str
@@ -44,12 +46,6 @@ def add_parser(subparsers: Any) -> None:
         description="Per portal: articles, relevant, duplicates, first and last publication day, last run.",
     )
     add_store_option(parser)
-    parser.add_argument(
-        "--runs-dir",
-        default=DEFAULT_RUNS_DIR,
-        metavar="DIR",
-        help=f"where crawls write their run files (default: {DEFAULT_RUNS_DIR})",
-    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report with charts")
     parser.set_defaults(run=run)
@@ -61,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     store = open_existing_store(args.store)
     try:
         portals = store.portal_stats()
+        runs = read_runs(store)
     finally:
         store.close()
-    runs = read_runs(Path(args.runs_dir))
     rows = stats_rows(portals, runs)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -77,41 +73,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_runs(runs_dir: Path) -> dict[str, list[RunInfo]]:
-    """Every run file per spider, oldest first (file names are UTC timestamps)."""
+def read_runs(store: ArticleStore) -> dict[str, list[RunInfo]]:
+    """Every run in the store's history per spider, oldest first."""
     runs: dict[str, list[RunInfo]] = {}
-    if not runs_dir.is_dir():
-        return runs
-    for spider_dir in sorted(p for p in runs_dir.iterdir() if p.is_dir()):
-        for path in sorted(spider_dir.glob("*.json")):
-            info = _run_info(spider_dir.name, path)
-            if info is not None:
-                runs.setdefault(spider_dir.name, []).append(info)
+    for row in store.dump_rows("runs"):
+        info = _run_info(row["spider"], row["run"])
+        if info is not None:
+            runs.setdefault(info.spider, []).append(info)
     return runs
 
 
-def _run_info(spider: str, path: Path) -> RunInfo | None:
+def _run_info(spider: str, run: dict[str, Any]) -> RunInfo | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        summary = data.get("summary") or {}
+        summary = run.get("summary") or {}
+        started_at = str(run.get("started_at") or "")
         return RunInfo(
-            spider=str(data.get("spider") or spider),
-            portal=str(data.get("portal") or spider),
-            name=path.stem,
-            started_at=str(data.get("started_at") or ""),
-            finished_at=str(data.get("finished_at") or ""),
-            finish_reason=str(data.get("finish_reason") or "unknown"),
+            spider=str(run.get("spider") or spider),
+            portal=str(run.get("portal") or spider),
+            # Runs recorded before they carried their run file's name: the start, in its form.
+            name=str(run.get("name") or re.sub(r"\W", "", started_at)),
+            started_at=started_at,
+            finished_at=str(run.get("finished_at") or ""),
+            finish_reason=str(run.get("finish_reason") or "unknown"),
             stored=int(summary.get("stored", 0)),
             dropped={str(k): int(v) for k, v in (summary.get("dropped") or {}).items()},
         )
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        # A half-written or foreign file must not hide the other runs.
-        print(f"dvk-crawl: warning: skipped run file {path}: {error}", file=sys.stderr)
+    except (ValueError, TypeError, AttributeError) as error:
+        # A run from an older or foreign writer must not hide the other runs.
+        print(f"dvk-crawl: warning: skipped a {spider} run in the store: {error}", file=sys.stderr)
         return None
 
 
 def stats_rows(portals: list[PortalStats], runs: dict[str, list[RunInfo]]) -> list[dict[str, Any]]:
-    """One row per portal in the store or in the run files."""
+    """One row per portal with articles or runs in the store."""
     last_runs: dict[str, RunInfo] = {}
     for spider_runs in runs.values():
         latest = spider_runs[-1]
@@ -149,7 +143,7 @@ def _day(value: str | None) -> str | None:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "the store has no articles and there are no run files yet"
+        return "the store has no articles and no runs yet"
     header = (
         f"{'portal':<14} {'articles':>8} {'relevant':>8} {'duplicates':>10} {'undated':>7}"
         f"  {'first':<10}  {'last':<10}  last run"

@@ -1,9 +1,11 @@
 """At the end of a crawl: the per-portal summary and the run file.
 
-Reads ``DVK_RUNS_DIR``. The summary (discovered, fetched, stored, dropped by
+Reads ``DVK_RUNS_DIR`` (by default ``runs/`` beside the store, see
+:mod:`dvk_crawl.storefiles`). The summary (discovered, fetched, stored, dropped by
 reason) is logged; the final stats and the summary are written as JSON to
-``<DVK_RUNS_DIR>/<spider>/<UTC timestamp>.json``, which ``make demo`` and
-monitoring read.
+``<DVK_RUNS_DIR>/<spider>/<UTC timestamp>.json``, for monitoring, and the run
+(without the stats) is added to the store's run history, which alerts, incremental
+crawls, ``make demo`` and ``dvk-crawl stats`` read.
 """
 
 from __future__ import annotations
@@ -61,15 +63,14 @@ def find_alerts(stats: dict[str, Any], summary: dict[str, Any], previous: list[d
     return alerts
 
 
-def previous_runs(runs_dir: Path, spider: str, limit: int = 10) -> list[dict[str, Any]]:
-    """The spider's earlier run files, newest first (unreadable ones skipped)."""
-    runs = []
-    for path in sorted((runs_dir / spider).glob("*.json"), reverse=True)[:limit]:
-        try:
-            runs.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return runs
+def previous_runs(crawler: Crawler, spider: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The spider's earlier runs in the crawl's store, newest first: the store's history, not
+    the run files, which another store's crawls may share a folder with."""
+    try:
+        return crawler_store(crawler).last_runs(spider, limit)
+    except StoreError as error:
+        logger.error("earlier runs not read from the store: %s", error)
+        return []
 
 
 def format_summary(rows: dict[str, dict[str, Any]]) -> str:
@@ -105,7 +106,7 @@ class RunReport:
         assert self.crawler.stats is not None
         stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
         summary = summarize(stats)
-        summary["alerts"] = find_alerts(stats, summary, previous_runs(self.runs_dir, spider.name))
+        summary["alerts"] = find_alerts(stats, summary, previous_runs(self.crawler, spider.name))
         for alert in summary["alerts"]:
             logger.warning("dvk alert for %s: %s", spider.name, alert)
         logger.info("dvk summary (%s)\n%s", reason, format_summary({spider.name: summary}))
@@ -127,7 +128,8 @@ class RunReport:
         tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
         tmp.replace(path)  # readers never see half a run file
         self.crawler.stats.set_value("dvk/run_file", str(path))
-        self.record_in_store({k: v for k, v in run.items() if k != "stats"})
+        # The run's name in the store's history is its run file's (dvk-crawl stats shows it).
+        self.record_in_store({"name": path.stem, **{k: v for k, v in run.items() if k != "stats"}})
 
     def record_in_store(self, run: dict[str, Any]) -> None:
         """The store keeps the run history incremental crawls read (the run files may be elsewhere)."""
