@@ -1,13 +1,17 @@
-"""The feed, the run files and the run history belong to their store.
+"""The feed, the run files and the run history belong to their store; the demo keeps apart.
 
 A crawl into a store writes its JSON Lines feed and run files beside that store (never
 into the working folder's ``data/``), records its run in that store, and reads its
-earlier runs from there; ``dvk-crawl stats --store X`` shows X's runs.
+earlier runs from there; ``dvk-crawl stats --store X`` shows X's runs; ``make demo``
+keeps everything in ``data/demo/``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +119,34 @@ def test_alerts_compare_with_the_earlier_runs_of_the_crawl_s_own_store(tmp_path:
     add_run(url, "other", "2026-01-03T00:00:00+00:00", 9)
     crawler = get_crawler(Spider, {"DVK_STORE_URL": url})
     assert [run["summary"]["stored"] for run in previous_runs(crawler, SPIDER)] == [4, 3]
+
+
+def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dvk_crawl.demo", SPIDER],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "dvk_crawl.settings"},
+    )
+
+
+def test_the_demo_keeps_its_store_feed_and_runs_in_data_demo_and_stores_nothing_twice(tmp_path: Path) -> None:
+    demo = tmp_path / "data" / "demo"
+    first = run_demo(tmp_path)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
+    feed = (demo / "articles.jsonl").read_text(encoding="utf-8")
+    with open_store(f"sqlite:///{demo / 'dvk.sqlite'}") as store:
+        count = store.count()
+    assert count >= 1 and len(feed.splitlines()) == count
+    assert len(list((demo / "runs" / SPIDER).glob("*.json"))) == 1
+
+    second = run_demo(tmp_path)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-3000:]
+    with open_store(f"sqlite:///{demo / 'dvk.sqlite'}") as store:
+        assert store.count() == count
+        assert store.last_runs(SPIDER, limit=1)[0]["summary"]["stored"] == 0
+    assert (demo / "articles.jsonl").read_text(encoding="utf-8") == feed
+    assert len(list((demo / "runs" / SPIDER).glob("*.json"))) == 2
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["demo"]  # no data/dvk.sqlite, feed or runs
