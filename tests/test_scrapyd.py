@@ -105,8 +105,6 @@ def test_scrapyd_deploys_schedules_and_stores(scrapyd: str, replicas: dict[str, 
     settings = {
         "DVK_STORE_URL": f"sqlite:///{store}",
         "DVK_SEEDS_DIR": str(ROOT / "seeds"),
-        "DVK_RUNS_DIR": str(tmp_path / "runs"),
-        "FEEDS": "{}",
         "DOWNLOAD_DELAY": "0",
         "AUTOTHROTTLE_ENABLED": "0",
     }
@@ -122,5 +120,8 @@ def test_scrapyd_deploys_schedules_and_stores(scrapyd: str, replicas: dict[str, 
     with sqlite3.connect(store) as db:
         stored = sorted(row[0] for row in db.execute("SELECT id FROM articles"))
     assert stored == sorted(expected["stored_ids"])
+    # Feed and run file beside the absolute store, not in the Scrapyd job's working folder.
     run = json.loads(next((tmp_path / "runs" / "baohatinh").glob("*.json")).read_text(encoding="utf-8"))
     assert run["finish_reason"] == "finished" and run["job"] == job
+    fed = [json.loads(line)["id"] for line in (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(fed) == stored
