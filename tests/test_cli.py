@@ -391,7 +391,10 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize("command", [["export", "-o", "out.jsonl"], ["stats"]])
 def test_missing_store_is_one_line_and_nothing_is_created(command: list[str], tmp_path: Path) -> None:
     line = one_error_line(dvk(*command, cwd=tmp_path))
-    assert line == "dvk-crawl: error: no store at data/dvk.sqlite: run a crawl first (make demo) or pass --store"
+    assert line == (
+        "dvk-crawl: error: no store at data/dvk.sqlite: run a crawl first or pass --store"
+        " (make demo's store is sqlite:///data/demo/dvk.sqlite)"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

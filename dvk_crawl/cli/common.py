@@ -38,7 +38,9 @@ def open_existing_store(url: str) -> ArticleStore:
         if path is None or not str(path):
             raise CliError(f"--store {url!r} names no file; use sqlite:///data/dvk.sqlite")
         if not path.is_file():
-            raise CliError(f"no store at {path}: run a crawl first (make demo) or pass --store")
+            raise CliError(
+                f"no store at {path}: run a crawl first or pass --store (make demo's store is sqlite:///data/demo/dvk.sqlite)"
+            )
     try:
         store = open_store(url)
         store.open()
