@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
+from dvk_crawl.config import default_seeds_dir, seeds_dir
 from dvk_crawl.portals import PORTALS
 from dvk_crawl.replica.server import SITES_DIR
 from tests.checkout import copy_checkout
@@ -63,6 +65,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     outside = work / "elsewhere"
     outside.mkdir()
     return Installed(wheel, python, outside)
+
+
+def test_a_checkout_reads_its_own_seeds_unless_told_otherwise(tmp_path: Path) -> None:
+    assert default_seeds_dir() == ROOT / "seeds" == seeds_dir(Settings())
+    assert seeds_dir(Settings({"DVK_SEEDS_DIR": str(tmp_path)})) == tmp_path
 
 
 def test_wheel_carries_the_default_keywords_and_seeds(installed: Installed) -> None:
