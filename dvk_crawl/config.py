@@ -8,14 +8,19 @@ wrong type before a crawl starts, so a typo is an error instead of silence.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from scrapy.settings import BaseSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+SeedsPath = Path | zipfile.Path
+"""A seeds folder or file: on disk, or inside the zipped egg Scrapyd runs."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,10 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "DVK_RETRY_AFTER_MAX": SettingSpec(60.0, "float", "Seconds a retry of a 503/429 waits for Retry-After, at most."),
     "DVK_SEEDS_DIR": SettingSpec(
-        str(PROJECT_DIR / "seeds"), "str", "Folder with keywords.txt and <portal>.toml start points."
+        "",
+        "str",
+        "Folder with keywords.txt and <portal>.toml start points"
+        " (default: the checkout's seeds/, or the copy installed with the package).",
     ),
     "DVK_KEYWORDS_FILE": SettingSpec("", "str", "Campaign keywords, one per line (default: <seeds>/keywords.txt)."),
     "DVK_LANGUAGES": SettingSpec(["vi"], "list", "Languages kept (langdetect codes); empty keeps all."),
@@ -100,6 +108,26 @@ def setting(settings: BaseSettings, name: str) -> Any:
     spec = SETTINGS[name]
     raw = settings.get(name, spec.default)
     return _CONVERTERS[spec.kind](raw)
+
+
+def default_seeds_dir() -> SeedsPath:
+    """The seeds used when ``DVK_SEEDS_DIR`` is not set.
+
+    An installed wheel or a Scrapyd egg carries a copy of ``seeds/`` as
+    ``dvk_crawl/seed_data/`` (made by setup.py at build time); a checkout has none and
+    reads its own ``seeds/``, the folder users edit. Inside an egg the copy is in a zip
+    file, read through importlib.resources, not as a path on disk.
+    """
+    packaged = files("dvk_crawl") / "seed_data"
+    if isinstance(packaged, Path | zipfile.Path) and packaged.is_dir():
+        return packaged
+    return PROJECT_DIR / "seeds"
+
+
+def seeds_dir(settings: BaseSettings) -> SeedsPath:
+    """The folder of keywords.txt and the <portal>.toml start points (``DVK_SEEDS_DIR``)."""
+    configured = setting(settings, "DVK_SEEDS_DIR")
+    return Path(configured) if configured else default_seeds_dir()
 
 
 def language_codes() -> frozenset[str]:

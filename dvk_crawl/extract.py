@@ -12,13 +12,13 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import cache
 from urllib.parse import urlsplit
 
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
-from dvk_crawl.config import SETTINGS
+from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.keywords import Keywords, load_keywords
 from dvk_crawl.language import detect_language
 from dvk_crawl.portals.base import ParsedPage, Portal
@@ -49,8 +49,9 @@ class Extraction:
     """See :attr:`DecodedPage.fallback`."""
 
 
+@cache  # found once: inside an egg each lookup of the packaged seeds opens the zip file again
 def default_keywords() -> Keywords:
-    return load_keywords(Path(SETTINGS["DVK_SEEDS_DIR"].default) / "keywords.txt")
+    return load_keywords(default_seeds_dir() / "keywords.txt")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
+from dvk_crawl.config import SeedsPath
 from dvk_crawl.text import fold_for_matching
 
 
@@ -28,7 +28,7 @@ class Keywords:
 
 
 @cache
-def load_keywords(path: Path) -> Keywords:
+def load_keywords(path: SeedsPath) -> Keywords:
     """One keyword per line; ``#`` starts a comment; blank lines are ignored."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

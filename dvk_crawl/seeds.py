@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from dvk_crawl.config import SeedsPath
 from dvk_crawl.keywords import SeedFileError
 
 _LIST_KEYS = ("rss", "sitemaps", "listings", "archive")
@@ -28,7 +28,7 @@ class PortalSeeds:
     archive: tuple[str, ...] = ()
 
 
-def load_seeds(seeds_dir: Path, portal_id: str) -> PortalSeeds:
+def load_seeds(seeds_dir: SeedsPath, portal_id: str) -> PortalSeeds:
     path = seeds_dir / f"{portal_id}.toml"
     try:
         text = path.read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def load_seeds(seeds_dir: Path, portal_id: str) -> PortalSeeds:
     )
 
 
-def _check_value(path: Path, line: int, key: str, value: object) -> None:
+def _check_value(path: SeedsPath, line: int, key: str, value: object) -> None:
     if key in _LIST_KEYS:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.startswith("http") for v in value):
             raise SeedFileError(f"{path}:{line}: {key} must be a list of http(s) URLs")

@@ -1,29 +1,41 @@
-"""Scheduled crawls through Scrapyd: deploy the project, schedule a crawl, read the store.
+"""Scheduled crawls through Scrapyd, following the README's own steps.
 
-Uses the real scrapyd and scrapyd-client (dev dependencies) on a loopback port:
-the egg is built by ``scrapyd-deploy --build-egg``, uploaded with ``addversion.json``,
-the crawl started with ``schedule.json`` and followed with ``listjobs.json``.
+From a copy of the checkout (its tracked files, pyproject.toml and setup.py included), as
+the README says: start ``scrapyd`` in it, ``scrapyd-deploy local``, schedule a crawl with
+``schedule.json`` and follow it with ``listjobs.json``. The copy's ``scrapy.cfg`` only gets
+a free port instead of 6800. The job is given no ``DVK_SEEDS_DIR``: the egg must carry the
+seeds. Afterwards git must see nothing new in the copy that .gitignore does not cover.
 """
 
 from __future__ import annotations
 
+import configparser
 import json
-import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from dvk_crawl.replica.server import SITES_DIR
+from tests.checkout import copy_checkout
 
 BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Scrapyd:
+    url: str
+    checkout: Path
 
 
 def free_port() -> int:
@@ -32,57 +44,52 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def call(base: str, endpoint: str, data: dict[str, str] | bytes | None = None, headers: dict | None = None) -> Any:
-    body = urllib.parse.urlencode(data).encode() if isinstance(data, dict) else data
-    request = urllib.request.Request(f"{base}/{endpoint}", data=body, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=30) as answer:
+def call(base: str, endpoint: str, form: list[tuple[str, str]] | None = None) -> Any:
+    body = urllib.parse.urlencode(form).encode() if form is not None else None
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/{endpoint}", data=body), timeout=30) as answer:
         return json.loads(answer.read())
 
 
-def build_egg(workdir: Path) -> Path:
-    """scrapyd-deploy writes a setup.py where it builds: build in a copy, not in the repo."""
-    project = workdir / "project"
-    shutil.copytree(ROOT / "dvk_crawl", project / "dvk_crawl", ignore=shutil.ignore_patterns("__pycache__", "sites"))
-    shutil.copy(ROOT / "scrapy.cfg", project)
-    egg = workdir / "dvk_crawl.egg"
-    subprocess.run([BIN / "scrapyd-deploy", "--build-egg", str(egg)], cwd=project, check=True, capture_output=True)
-    return egg
+def git(checkout: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=checkout, check=True, capture_output=True, text=True).stdout
 
 
-def upload(base: str, egg: Path) -> dict[str, Any]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="project"\r\n\r\ndvk_crawl\r\n'.encode(),
-        f'--{boundary}\r\nContent-Disposition: form-data; name="version"\r\n\r\nr1\r\n'.encode(),
-        f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="dvk_crawl.egg"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + egg.read_bytes()
-        + b"\r\n",
-        f"--{boundary}--\r\n".encode(),
-    ]
-    return call(base, "addversion.json", b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+def use_port(checkout: Path, port: int) -> None:
+    """Point the ``local`` deploy target and the Scrapyd of ``scrapy.cfg`` at ``port``."""
+    config = configparser.ConfigParser()
+    config.read(checkout / "scrapy.cfg", encoding="utf-8")
+    config["deploy:local"]["url"] = f"http://127.0.0.1:{port}/"
+    if not config.has_section("scrapyd"):
+        config.add_section("scrapyd")
+    config["scrapyd"].update({"bind_address": "127.0.0.1", "http_port": str(port), "poll_interval": "0.5"})
+    with (checkout / "scrapy.cfg").open("w", encoding="utf-8") as file:
+        config.write(file)
+
+
+def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            call(base, "daemonstatus.json")
+            return
+        except OSError:
+            assert server.poll() is None, "scrapyd exited at start"
+            assert time.monotonic() < deadline, "scrapyd did not answer within 60 s"
+            time.sleep(0.2)
 
 
 @pytest.fixture
-def scrapyd(tmp_path: Path):
+def scrapyd(tmp_path: Path) -> Iterator[Scrapyd]:
+    checkout = copy_checkout(tmp_path / "checkout")
+    git(checkout, "init", "-q")
+    git(checkout, "add", "-A")
     port = free_port()
-    (tmp_path / "scrapyd.conf").write_text(
-        "[scrapyd]\n"
-        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
-        f"eggs_dir = {tmp_path}/eggs\nlogs_dir = {tmp_path}/logs\ndbs_dir = {tmp_path}/dbs\n"
-        "items_dir =\nmax_proc = 1\npoll_interval = 0.5\n",
-        encoding="utf-8",
-    )
-    server = subprocess.Popen([BIN / "scrapyd"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    use_port(checkout, port)
+    server = subprocess.Popen([BIN / "scrapyd"], cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                call(base, "daemonstatus.json")
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield base
+        wait_until_up(base, server)
+        yield Scrapyd(base, checkout)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -98,26 +105,30 @@ def wait_until_finished(base: str, job: str, seconds: int = 180) -> None:
     raise AssertionError(f"job {job} did not finish in {seconds}s: {jobs}")
 
 
-def test_scrapyd_deploys_schedules_and_stores(scrapyd: str, replicas: dict[str, str], tmp_path: Path) -> None:
-    assert upload(scrapyd, build_egg(tmp_path))["status"] == "ok"
-    assert "baohatinh" in call(scrapyd, "listspiders.json?project=dvk_crawl")["spiders"]
-    store = tmp_path / "dvk.sqlite"
-    settings = {
-        "DVK_STORE_URL": f"sqlite:///{store}",
-        "DVK_SEEDS_DIR": str(ROOT / "seeds"),
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "0",
-    }
-    form = [("project", "dvk_crawl"), ("spider", "baohatinh"), ("base_url", replicas["baohatinh"])]
-    form += [("setting", f"{k}={v}") for k, v in settings.items()]
-    request = urllib.request.Request(f"{scrapyd}/schedule.json", data=urllib.parse.urlencode(form).encode())
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        job = json.loads(answer.read())["jobid"]
-    wait_until_finished(scrapyd, job)
-    expected = json.loads((ROOT / "dvk_crawl/replica/sites/baohatinh/expected.json").read_text(encoding="utf-8"))
-    import sqlite3
+def deploy(checkout: Path) -> dict[str, Any]:
+    """``scrapyd-deploy local``; it exits 0 even when the server refuses the egg: read its answer."""
+    completed = subprocess.run([BIN / "scrapyd-deploy", "local"], cwd=checkout, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    answer: dict[str, Any] = json.loads(completed.stdout)
+    return answer
 
-    with sqlite3.connect(store) as db:
+
+def test_readme_scrapyd_steps_deploy_schedule_store_and_leave_nothing_untracked(
+    scrapyd: Scrapyd, replicas: dict[str, str], tmp_path: Path
+) -> None:
+    answer = deploy(scrapyd.checkout)
+    assert answer["status"] == "ok", answer
+    assert "baohatinh" in call(scrapyd.url, "listspiders.json?project=dvk_crawl")["spiders"]
+    store = tmp_path / "dvk.sqlite"
+    form = [("project", "dvk_crawl"), ("spider", "baohatinh"), ("base_url", replicas["baohatinh"])]
+    form += [("setting", f"DVK_STORE_URL=sqlite:///{store}")]
+    form += [("setting", "DOWNLOAD_DELAY=0"), ("setting", "AUTOTHROTTLE_ENABLED=0")]
+    job = call(scrapyd.url, "schedule.json", form)["jobid"]
+    wait_until_finished(scrapyd.url, job)
+    [log] = scrapyd.checkout.glob(f"data/scrapyd/logs/dvk_crawl/baohatinh/{job}.log")
+    assert "Spider closed (finished)" in log.read_text(encoding="utf-8")
+    expected = json.loads((SITES_DIR / "baohatinh" / "expected.json").read_text(encoding="utf-8"))
+    with closing(sqlite3.connect(store)) as db:
         stored = sorted(row[0] for row in db.execute("SELECT id FROM articles"))
     assert stored == sorted(expected["stored_ids"])
     # Feed and run file beside the absolute store, not in the Scrapyd job's working folder.
@@ -125,3 +136,5 @@ def test_scrapyd_deploys_schedules_and_stores(scrapyd: str, replicas: dict[str, 
     assert run["finish_reason"] == "finished" and run["job"] == job
     fed = [json.loads(line)["id"] for line in (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(fed) == stored
+    status = git(scrapyd.checkout, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert [line for line in status if line.startswith("??")] == []  # Scrapyd still running: its pid file too

@@ -14,14 +14,14 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from dvk_crawl.config import setting
+from dvk_crawl.config import seeds_dir, setting
 from dvk_crawl.keywords import Keywords, load_keywords
 from dvk_crawl.pipelines.base import Stage
 
 
 def crawl_keywords(settings: BaseSettings) -> Keywords:
-    path = setting(settings, "DVK_KEYWORDS_FILE") or Path(setting(settings, "DVK_SEEDS_DIR"), "keywords.txt")
-    return load_keywords(Path(path))
+    configured = setting(settings, "DVK_KEYWORDS_FILE")
+    return load_keywords(Path(configured) if configured else seeds_dir(settings) / "keywords.txt")
 
 
 class RelevancePipeline(Stage):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dvk_crawl.config import SETTINGS
+from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.dates import VIETNAM
 from dvk_crawl.portals import bao_cms
 from dvk_crawl.portals.registry import get_portal
@@ -199,7 +199,7 @@ class _SiteWriter:
         alias_paths = {f"/xa-hoi/{_slug(a)}/{a.post_id}.htm": a.post_id for a in articles[1 : aliases * 3 : 3]}
         for path, post_id in alias_paths.items():
             self.routes[path] = {"file": f"pages/{post_id}.html"}
-        seeds = load_seeds(Path(SETTINGS["DVK_SEEDS_DIR"].default), self.portal_id)
+        seeds = load_seeds(default_seeds_dir(), self.portal_id)
         for url in seeds.sitemaps:
             self.write_sitemaps(_path(url), articles)
         for url in seeds.listings:

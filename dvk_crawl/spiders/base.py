@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -29,7 +28,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveSource
-from dvk_crawl.config import setting
+from dvk_crawl.config import seeds_dir, setting
 from dvk_crawl.dates import (
     VIETNAM,
     PublicationTime,
@@ -125,7 +124,7 @@ class PortalSpider(ArchiveSource):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.seeds = load_seeds(Path(setting(crawler.settings, "DVK_SEEDS_DIR")), spider.portal_id)
+        spider.seeds = load_seeds(seeds_dir(crawler.settings), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
         if not spider.refresh:
@@ -150,7 +149,7 @@ class PortalSpider(ArchiveSource):
     @classmethod
     def check_seeds(cls, settings: BaseSettings) -> None:
         """Load this spider's seeds and keywords; raise ``SeedFileError`` naming file and line."""
-        load_seeds(Path(setting(settings, "DVK_SEEDS_DIR")), cls.portal_id)
+        load_seeds(seeds_dir(settings), cls.portal_id)
         crawl_keywords(settings)
 
     @classmethod

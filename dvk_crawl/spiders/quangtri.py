@@ -18,7 +18,6 @@ space for all sub-sites, and its pages link with absolute live URLs, as Liferay 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,7 +25,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from dvk_crawl.config import setting
+from dvk_crawl.config import seeds_dir
 from dvk_crawl.seeds import load_seeds
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError
 
@@ -58,7 +57,7 @@ class QuangtriSpider(PortalSpider):
     @classmethod
     def check_arguments(cls, arguments: dict[str, Any], settings: BaseSettings) -> None:
         super().check_arguments(arguments, settings)
-        seeds = load_seeds(Path(setting(settings, "DVK_SEEDS_DIR")), cls.portal_id)
+        seeds = load_seeds(seeds_dir(settings), cls.portal_id)
         select_sites(seeds.sites, arguments.get("sites"))
 
     def start_points(self) -> Iterator[scrapy.Request]:
