@@ -21,8 +21,10 @@ from scrapy.utils.test import get_crawler
 
 from dvk_crawl.extensions.runreport import RunReport, find_alerts
 from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.store import ArticleStore
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 from tests.test_spider_discovery import SITE, make_spider, requested, stat
+from tests.test_store_backends import record, store, store_url  # noqa: F401  (fixtures: both stores)
 
 SPIDER = "baohatinh"
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
@@ -92,6 +94,15 @@ def test_page_one_known_to_a_complete_run_stops_paging() -> None:
     spider.seen_ids = spider.known_to_complete_run = tag_page_ids(spider)
     assert parse_tag_page(spider) == []
     assert stat(spider, "discovery/paging_stopped_nothing_new") == 1
+
+
+def test_the_store_tells_what_was_seen_by_a_moment(store: ArticleStore) -> None:  # noqa: F811
+    store.upsert_many([record("a:1")])
+    store.add_visit("a:2", "a", "http_404", "https://a.vn/2")
+    stored_at = next(iter(store.dump_rows("articles")))["stored_at"]
+    assert store.seen_ids("a", before="2000-01-01T00:00:00+00:00") == set()
+    assert store.seen_ids("a", before=stored_at) >= {"a:1"}  # the moment itself counts
+    assert store.seen_ids("a", before="2999-01-01T00:00:00+00:00") == store.seen_ids("a") == {"a:1", "a:2"}
 
 
 class RunHistory:
