@@ -4,6 +4,13 @@ Reads ``DVK_RUNS_DIR``. The summary (discovered, fetched, stored, dropped by
 reason) is logged; the final stats and the summary are written as JSON to
 ``<DVK_RUNS_DIR>/<spider>/<UTC timestamp>.json``, which ``make demo`` and
 monitoring read.
+
+Each run records whether it was complete (finished, its start points requested by
+itself, every discovery page answered): only complete runs let later runs skip
+unchanged sitemaps or stop paging (``PortalSpider.load_crawl_state``). A run that did
+not do its work (every start point failed, interrupted, the store failed, the run
+file not written) leaves its one-line reason in the stat ``dvk/run/failure``, which
+``scrapy crawl`` prints before exiting with code 1.
 """
 
 from __future__ import annotations
