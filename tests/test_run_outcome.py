@@ -19,7 +19,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from dvk_crawl.extensions.runreport import RunReport, find_alerts
+from dvk_crawl.extensions.runreport import RunReport, discovery_outcome, find_alerts, incomplete_because
 from dvk_crawl.spiders.baohatinh import BaohatinhSpider
 from dvk_crawl.store import ArticleStore
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
@@ -165,12 +165,30 @@ def test_the_layout_alert_needs_discovery_pages_that_answered() -> None:
     assert [a.split(":")[0] for a in find_alerts(answered, summary, [])] == ["no_articles"]
 
 
+@pytest.mark.parametrize(
+    ("reason", "counts", "because"),
+    [
+        ("finished", {"start_points": 2, "start_points_answered": 2, "pages_answered": 5}, None),
+        ("finished", {"start_points": 2, "start_points_answered": 2, "pages_failed": 1}, "1 discovery pages failed"),
+        ("finished", {"start_points": 2, "start_points_answered": 1}, "1 start points were not fetched by this run"),
+        ("finished", {}, "no start point was requested"),
+        ("shutdown", {"start_points": 2, "start_points_answered": 2}, "finish reason shutdown"),
+        ("closespider_itemcount", {"start_points": 2, "start_points_answered": 2}, "finish reason closespider"),
+    ],
+)
+def test_a_run_is_complete_only_when_finished_with_every_discovery_page_answered(reason, counts, because) -> None:
+    outcome = discovery_outcome({f"dvk/discovery/{name}": n for name, n in counts.items()})
+    found = incomplete_because(reason, outcome)
+    assert found == because if because is None else found is not None and found.startswith(because)
+
+
 def test_a_run_file_that_cannot_be_written_is_a_failure_and_not_complete(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     crawler = get_crawler(BaohatinhSpider, settings_dict={"DVK_RUNS_DIR": str(blocker / "runs")})
     crawler.stats.open_spider()
     crawler.stats.set_value("dvk/discovery/start_points", 1)
+    crawler.stats.set_value("dvk/discovery/start_points_answered", 1)
     crawler.stats.set_value("dvk/discovery/pages_answered", 1)
     report = RunReport(crawler)
     recorded: list[dict[str, Any]] = []

@@ -61,6 +61,7 @@ def discovery_outcome(stats: dict[str, Any]) -> dict[str, Any]:
         "start_points_failed": dict(sorted(failed.items())),
         # Fetched by an earlier part of the same JOBDIR: this run did not see them answer.
         "start_points_already_seen": stats.get("dvk/discovery/start_points_already_seen", 0),
+        "start_points_answered": stats.get("dvk/discovery/start_points_answered", 0),
         "pages_answered": stats.get("dvk/discovery/pages_answered", 0),
         "pages_failed": stats.get("dvk/discovery/pages_failed", 0),
     }
@@ -90,10 +91,13 @@ def incomplete_because(reason: str, outcome: dict[str, Any]) -> str | None:
         return f"finish reason {reason}"
     if not outcome["start_points"]:
         return "no start point was requested"
-    if outcome["start_points_already_seen"]:
-        return f"{outcome['start_points_already_seen']} start points were fetched by an earlier run of this JOBDIR"
     if outcome["pages_failed"]:
         return f"{outcome['pages_failed']} discovery pages failed"
+    # Dropped as already requested: by an earlier part of the same JOBDIR, or by another
+    # worker of a distributed crawl. This run did not see them answer.
+    unanswered = outcome["start_points"] - outcome["start_points_answered"]
+    if unanswered:
+        return f"{unanswered} start points were not fetched by this run (a resumed JOBDIR, another worker)"
     return None
 
 

@@ -393,6 +393,8 @@ class PortalSpider(ArchiveSource):
         # Only 2xx answers reach a callback (HttpErrorMiddleware); the others count as failed.
         if request.meta.get("dvk_kind") == "discovery" and 200 <= response.status < 300:
             self.count("discovery/pages_answered")
+            if request.meta.get("dvk_start_point"):
+                self.count("discovery/start_points_answered")
 
     # Scrapy drops two kinds of redirect target before download, without an errback:
     # one on a foreign host (OffsiteMiddleware, while scheduling) and one back to a URL
