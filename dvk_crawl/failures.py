@@ -71,6 +71,14 @@ def failure_reason(failure: Failure) -> str:
     return f"download_error_{type(error).__name__}"
 
 
+NETWORK_REASONS = frozenset({"timeout", "connection_refused", "dns_error", "connection_lost"})
+"""Failures that say the host was not reached at all: the network (or the host) is down."""
+
+
+def is_network_failure(reason: str) -> bool:
+    return reason in NETWORK_REASONS
+
+
 def is_transient(reason: str) -> bool:
     """Whether a later run may get the page: server errors, rate limits, network failures."""
     return reason in TRANSIENT_REASONS or reason.startswith(("download_error_", "http_5")) or reason == "http_429"

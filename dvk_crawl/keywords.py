@@ -36,6 +36,10 @@ def load_keywords(path: SeedsPath) -> Keywords:
         raise SeedFileError(f"{path}: keywords file not found (setting DVK_KEYWORDS_FILE)") from None
     except UnicodeDecodeError as error:
         raise SeedFileError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
+    except IsADirectoryError:
+        raise SeedFileError(f"{path}: a folder, not a keywords file (setting DVK_KEYWORDS_FILE)") from None
+    except OSError as error:  # no permission, a file where a folder of the path should be
+        raise SeedFileError(f"{path}: cannot read the keywords file: {error.strerror}") from None
     phrases = []
     for number, line in enumerate(lines, start=1):
         phrase = line.split("#", 1)[0].strip()

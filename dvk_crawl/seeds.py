@@ -30,11 +30,17 @@ class PortalSeeds:
 
 def load_seeds(seeds_dir: SeedsPath, portal_id: str) -> PortalSeeds:
     path = seeds_dir / f"{portal_id}.toml"
+    if seeds_dir.exists() and not seeds_dir.is_dir():
+        raise SeedFileError(f"{seeds_dir}: not a folder (setting DVK_SEEDS_DIR)")
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except FileNotFoundError:
         raise SeedFileError(f"{path}: seeds file not found (setting DVK_SEEDS_DIR)") from None
+    except UnicodeDecodeError as error:
+        raise SeedFileError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:  # a folder where the file should be, no permission
+        raise SeedFileError(f"{path}: cannot read the seeds file: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         # tomllib says "(at line 2, column 5)" or "(at end of document)": keep its words.
         raise SeedFileError(f"{path}: not valid TOML: {error}") from None

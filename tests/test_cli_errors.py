@@ -1,9 +1,11 @@
-"""Bad input from the user stops ``scrapy crawl`` at once, with one line naming it."""
+"""Bad input from the user stops ``scrapy crawl`` at once, with one line naming it (exit code 2)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +39,46 @@ def test_bad_input_is_one_line_naming_it(args: list[str], message: str) -> None:
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and message in errors[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def seeds_copy(tmp_path: Path) -> Path:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    return seeds
+
+
+def runs_dir_under_a_file(tmp_path: Path) -> tuple[list[str], str]:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    runs = tmp_path / "file" / "runs"
+    store = f"sqlite:///{tmp_path / 'dvk.sqlite'}"
+    return ["-s", f"DVK_RUNS_DIR={runs}", "-s", f"DVK_STORE_URL={store}"], f"cannot write run files to {runs}:"
+
+
+def seeds_dir_that_is_a_file(tmp_path: Path) -> tuple[list[str], str]:
+    (tmp_path / "seeds").write_text("", encoding="utf-8")
+    return ["-s", f"DVK_SEEDS_DIR={tmp_path / 'seeds'}"], f"{tmp_path / 'seeds'}: not a folder (setting DVK_SEEDS_DIR)"
+
+
+def keywords_file_that_is_a_folder(tmp_path: Path) -> tuple[list[str], str]:
+    seeds = seeds_copy(tmp_path)
+    (seeds / "keywords.txt").unlink()
+    (seeds / "keywords.txt").mkdir()
+    return ["-s", f"DVK_SEEDS_DIR={seeds}"], f"{seeds / 'keywords.txt'}: a folder, not a keywords file"
+
+
+def binary_seeds_file(tmp_path: Path) -> tuple[list[str], str]:
+    seeds = seeds_copy(tmp_path)
+    (seeds / "baohatinh.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    return ["-s", f"DVK_SEEDS_DIR={seeds}"], f"{seeds / 'baohatinh.toml'}: not UTF-8 text (invalid start byte"
+
+
+@pytest.mark.parametrize(
+    "make_case", [runs_dir_under_a_file, seeds_dir_that_is_a_file, keywords_file_that_is_a_folder, binary_seeds_file]
+)
+def test_unusable_files_and_folders_are_one_line_before_the_crawl(tmp_path: Path, make_case) -> None:
+    args, message = make_case(tmp_path)
+    result = crawl("baohatinh", *args)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and "Spider opened" not in result.stderr

@@ -98,7 +98,9 @@ def summary(fetched: int, empty: int) -> dict:
 @pytest.mark.parametrize(
     ("stats", "current", "previous", "expected"),
     [
-        ({"dvk/discovery/article_links": 0}, summary(0, 0), [], ["no_articles"]),
+        ({"dvk/discovery/article_links": 0, "dvk/discovery/pages_answered": 3}, summary(0, 0), [], ["no_articles"]),
+        # No discovery page answered: the network or the portal is down, not its layout changed.
+        ({"dvk/discovery/article_links": 0}, summary(0, 0), [], []),
         ({"dvk/discovery/article_links": 9}, summary(0, 0), [], []),
         ({"dvk/discovery/article_links": 9}, summary(10, 6), [{"summary": summary(10, 0)}], ["empty_pages_rose"]),
         ({"dvk/discovery/article_links": 9}, summary(10, 3), [{"summary": summary(10, 2)}], []),

@@ -1,14 +1,24 @@
-"""``scrapy crawl`` that checks spider arguments and ``DVK_`` settings first.
+"""``scrapy crawl`` that checks its input first and whose exit code tells how the run went.
 
-A bad argument or setting ends the command at once with a one-line error naming
-it (exit code 2), before any crawler, reactor or store starts; so does a store that
-cannot be opened or written (a read-only file or folder, a full disk). A crawl that
-the store stops midway (finish reason ``store_error``) exits with code 1.
+Exit code 2, one line, before any crawler, reactor or store starts: a bad argument or
+setting, a seeds or keywords file that cannot be used, a store that cannot be opened
+or written, a ``DVK_RUNS_DIR`` that cannot take the run file, another crawl of the
+spider on the store, a ``JOBDIR`` whose job already finished.
+
+Exit code 1, with one line at the end (``baohatinh: 5 of 5 start points failed
+(dns_error): is the network up?``): a run that did not do its work: every start point
+failed, interrupted (Ctrl-C, SIGTERM: finish reason ``shutdown``; or stopped before the
+spider closed), the store failed (``store_error``), the run file could not be written.
+Exit code 0: the run finished (a ``CLOSESPIDER_*`` limit the user set included).
+The docs list them all: ``docs/reliability.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
@@ -18,18 +28,19 @@ from scrapy.exceptions import UsageError
 
 from dvk_crawl.config import setting, validate_settings
 from dvk_crawl.distributed import check_settings as check_distributed_settings
+from dvk_crawl.extensions.runreport import check_runs_dir, runs_dir
 from dvk_crawl.keywords import SeedFileError
 from dvk_crawl.spiders.base import PortalSpider
 from dvk_crawl.store import StoreError, open_store
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 from dvk_crawl.store.postgres import display_url
 
-# Finish reasons after which the crawl did not do its job: the command exits with 1.
-FAILED_FINISH_REASONS = frozenset({"store_error"})
-
 
 class Command(ScrapyCrawlCommand):
-    failed_reason: str | None = None
+    def __init__(self) -> None:
+        super().__init__()
+        self.crawlers: list[Crawler] = []
+        self.finish_reason: str | None = None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) == 1 and self.crawler_process is not None:
@@ -37,11 +48,12 @@ class Command(ScrapyCrawlCommand):
             lock = self.lock(args[0])
             try:
                 self.check_store()
+                self.check_runs_dir(args[0])
+                self.check_job()
                 super().run(args, opts)
             finally:
                 lock.release()
-            if self.failed_reason is not None:
-                self.exitcode = 1
+            self.report_failure(args[0])
         else:
             super().run(args, opts)
 
@@ -49,11 +61,47 @@ class Command(ScrapyCrawlCommand):
         # Scrapy's crawl command sets exit code 1 only when the crawler fails to start.
         crawler = super()._create_crawler(spidercls)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.crawlers.append(crawler)
         return crawler
 
     def spider_closed(self, spider: Spider, reason: str, **kwargs: Any) -> None:
-        if reason in FAILED_FINISH_REASONS:
-            self.failed_reason = reason
+        self.finish_reason = reason
+
+    def report_failure(self, spider_name: str) -> None:
+        """Exit code 1 and one line when the run did not do its work (``RunReport`` names why)."""
+        if self.exitcode:  # Scrapy's own: the crawler did not start, and said why
+            return
+        failure = next(
+            (c.stats.get_value("dvk/run/failure") for c in self.crawlers if c.stats is not None),
+            None,
+        )
+        if failure is None and self.finish_reason is None and self.crawlers:
+            # Ctrl-C while the crawl starts, or a second one, stops it before the spider closes: no run file.
+            failure = "interrupted before the spider closed (no run file); run the same command again to go on"
+        if failure:
+            print(f"{spider_name}: {failure}", file=sys.stderr, flush=True)
+            self.exitcode = 1
+
+    def check_runs_dir(self, spider_name: str) -> None:
+        """A run file that cannot be written is found now, not after the whole crawl."""
+        assert self.settings is not None
+        try:
+            check_runs_dir(self.settings, spider_name)
+        except OSError as error:
+            folder = runs_dir(self.settings)
+            message = f"cannot write run files to {folder}: {error.strerror or error} (setting DVK_RUNS_DIR)"
+            raise UsageError(message, print_help=False) from None
+
+    def check_job(self) -> None:
+        """Stop at once on a ``JOBDIR`` whose job finished: Scrapy would request nothing again."""
+        assert self.settings is not None
+        jobdir = self.settings.get("JOBDIR")
+        if jobdir and job_finished(Path(jobdir)):
+            raise UsageError(
+                f"the job in JOBDIR={jobdir} has finished: its requests are all done and a re-run would fetch"
+                f" nothing. To start a new run, give a new JOBDIR or remove {jobdir}",
+                print_help=False,
+            )
 
     def check_store(self) -> None:
         """Open the store and try a write before crawling: a store the crawl cannot use is one line, not a traceback."""
@@ -111,3 +159,18 @@ class Command(ScrapyCrawlCommand):
                 spider_cls.check_seeds(self.settings)
         except (ValueError, SeedFileError) as error:
             raise UsageError(str(error), print_help=False) from None
+
+
+def job_finished(jobdir: Path) -> bool:
+    """Whether a job directory holds a finished job: requests were seen and none is left queued.
+
+    Scrapy keeps the fingerprints of every request in ``requests.seen`` and, when the
+    spider closes, lists the queues that still hold requests in ``requests.queue/active.json``.
+    A job stopped midway (Ctrl-C, a ``CLOSESPIDER_*`` limit) leaves queued requests;
+    a killed one leaves no ``active.json``: both resume.
+    """
+    seen, active = jobdir / "requests.seen", jobdir / "requests.queue" / "active.json"
+    try:
+        return seen.stat().st_size > 0 and not json.loads(active.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False

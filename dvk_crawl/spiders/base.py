@@ -117,6 +117,8 @@ class PortalSpider(ArchiveSource):
         self.capture = str(arguments.get("capture", "newest"))
         self.scheduled_keys: set[str] = set()
         self.seen_ids: set[str] = set()
+        # Ids stored or visited before the last complete run ended: "nothing new" paging trusts only these.
+        self.known_to_complete_run: set[str] = set()
         self.unchanged_before: datetime | None = None
         host = urlsplit(self.base_url).hostname if self.base_url else None
         self.allowed_domains = [*self.portal.domains, *([host] if host else [])]
@@ -132,15 +134,32 @@ class PortalSpider(ArchiveSource):
         spider.setup_archive(crawler)
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.response_received, signal=signals.response_received)
         return spider
 
     def load_crawl_state(self, store: ArticleStore) -> None:
-        """What earlier runs did: ids not to fetch again, and when the last complete run began."""
+        """What earlier runs did: ids not to fetch again, and what the last complete run knew.
+
+        Only a complete run (every discovery page answered, finished, recorded by
+        ``RunReport``) over the same discovery counts: an offline hour, a Ctrl-C or a
+        crash must not make this run skip sitemaps or stop paging early. A run killed
+        outright records nothing, so what it stored is newer than the last complete run.
+        """
         self.seen_ids = store.seen_ids(self.portal_id)
-        for run in store.last_runs(self.name):
-            if run["finish_reason"] == "finished" and not {"since", "until"} & set(run.get("arguments", {})):
-                self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
-                break
+        run = next((r for r in store.last_runs(self.name) if self.covers_this_crawl(r)), None)
+        if run is not None:
+            self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
+            self.known_to_complete_run = store.seen_ids(self.portal_id, before=run["finished_at"])
+
+    def covers_this_crawl(self, run: dict[str, Any]) -> bool:
+        """Whether an earlier run was complete and walked the discovery this crawl walks."""
+        earlier = run.get("arguments", {})
+        return (
+            run.get("complete") is True
+            and not {"since", "until"} & set(earlier)
+            and earlier.get("source", "live") != "archive"
+            and all(earlier.get(name) == self.arguments.get(name) for name in ("base_url", "sites"))
+        )
 
     seeds: PortalSeeds
     keywords: Keywords
@@ -165,6 +184,9 @@ class PortalSpider(ArchiveSource):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # source=both starts live; the archive follows when live is idle (ArchiveSource.archive_idle).
         for request in self.archive_start_points() if self.source == "archive" else self.start_points():
+            # Counted apart: whether the start points answered tells a complete run (RunReport).
+            request.meta["dvk_start_point"] = True
+            self.count("discovery/start_points")
             yield request
 
     def start_points(self) -> Iterator[scrapy.Request]:
@@ -233,12 +255,13 @@ class PortalSpider(ArchiveSource):
                 newest = published.moment
             if self.in_window(published):
                 links.append(link)
-        new = [link for link in links if not self.already_seen(link)]
         yield from self.article_requests(links)
         if self.since and newest is not None and newest < self.since:
             self.count("discovery/paging_stopped_by_date")
             return
-        if links and not new and not self.refresh:
+        # Stop only at a page whose articles a complete run knew: that run went on to the
+        # next pages. Articles stored since (a run killed after page 1) do not count.
+        if links and not self.refresh and all(self.known_to_complete(link) for link in links):
             self.count("discovery/paging_stopped_nothing_new")
             return
         next_url = self.next_page_url(response, page)
@@ -358,7 +381,19 @@ class PortalSpider(ArchiveSource):
         self.count_drop(failure_reason(failure), url, key)
 
     def discovery_failed(self, failure: Failure) -> None:
-        self.count(f"discovery/{failure_reason(failure)}")
+        reason = failure_reason(failure)
+        self.count(f"discovery/{reason}")
+        self.count("discovery/pages_failed")
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("dvk_start_point"):
+            self.count(f"discovery/start_points_failed/{reason}")
+
+    def response_received(self, response: Response, request: scrapy.Request, **kwargs: Any) -> None:
+        # Only 2xx answers reach a callback (HttpErrorMiddleware); the others count as failed.
+        if request.meta.get("dvk_kind") == "discovery" and 200 <= response.status < 300:
+            self.count("discovery/pages_answered")
+            if request.meta.get("dvk_start_point"):
+                self.count("discovery/start_points_answered")
 
     # Scrapy drops two kinds of redirect target before download, without an errback:
     # one on a foreign host (OffsiteMiddleware, while scheduling) and one back to a URL
@@ -371,6 +406,9 @@ class PortalSpider(ArchiveSource):
             self.count_drop("offsite_redirect", request.url, request.meta.get("dvk_key"))
 
     def request_dropped(self, request: scrapy.Request, **kwargs: Any) -> None:
+        if request.meta.get("dvk_start_point"):
+            # The duplicate filter of a JOBDIR drops start points an earlier part of the job fetched.
+            self.count("discovery/start_points_already_seen")
         if self.redirected_article(request) and request.url in request.meta["redirect_urls"]:
             self.count_drop("redirect_loop", request.url, request.meta.get("dvk_key"))
 
@@ -448,9 +486,9 @@ class PortalSpider(ArchiveSource):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"dvk/{name}", value)
 
-    def already_seen(self, url: str) -> bool:
+    def known_to_complete(self, url: str) -> bool:
         key = self.portal.article_key(self.portal.canonicalize(url))
-        return key is not None and f"{self.portal.id}:{key}" in self.seen_ids
+        return key is not None and f"{self.portal.id}:{key}" in self.known_to_complete_run
 
     def unchanged_since_last_run(self, lastmod: str | None) -> bool:
         """A sitemap (entry) not modified since the last complete run started holds nothing new."""

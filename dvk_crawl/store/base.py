@@ -207,8 +207,11 @@ class ArticleStore(ABC):
         """Remember that an article page was fetched and not stored, and why."""
 
     @abstractmethod
-    def seen_ids(self, portal: str) -> set[str]:
-        """Ids stored or visited for good: what an incremental crawl does not fetch again."""
+    def seen_ids(self, portal: str, before: str | None = None) -> set[str]:
+        """Ids stored or visited for good: what an incremental crawl does not fetch again.
+
+        ``before`` (an ISO time like a run's ``finished_at``): only ids stored or visited
+        then or earlier, i.e. what an earlier complete run already knew."""
 
     def gone_ids(self, portal: str) -> set[str]:
         """Ids visited and found gone (``http_404``, ``http_410``, ``empty``) and not stored:

@@ -315,9 +315,13 @@ class PostgresStore(ArticleStore):
         )
         return {row[0] for row in rows}
 
-    def seen_ids(self, portal: str) -> set[str]:
+    def seen_ids(self, portal: str, before: str | None = None) -> set[str]:
+        # "~" sorts after every ISO time (the columns collate "C"): no bound.
+        bound = before or "~"
         rows = self._rows(
-            "SELECT id FROM articles WHERE portal = %s UNION SELECT id FROM visits WHERE portal = %s", (portal, portal)
+            "SELECT id FROM articles WHERE portal = %s AND stored_at <= %s"
+            " UNION SELECT id FROM visits WHERE portal = %s AND visited_at <= %s",
+            (portal, bound, portal, bound),
         )
         return {row[0] for row in rows}
 

@@ -253,9 +253,13 @@ class SqliteStore(ArticleStore):
         except sqlite3.Error as error:
             raise StoreError(f"cannot write to store {self.path}: {error}") from error
 
-    def seen_ids(self, portal: str) -> set[str]:
+    def seen_ids(self, portal: str, before: str | None = None) -> set[str]:
+        # "~" sorts after every ISO time: no bound.
+        bound = before or "~"
         rows = self.db.execute(
-            "SELECT id FROM articles WHERE portal = ? UNION SELECT id FROM visits WHERE portal = ?", (portal, portal)
+            "SELECT id FROM articles WHERE portal = ? AND stored_at <= ?"
+            " UNION SELECT id FROM visits WHERE portal = ? AND visited_at <= ?",
+            (portal, bound, portal, bound),
         )
         return {row[0] for row in rows}
 

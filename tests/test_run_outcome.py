@@ -1,0 +1,247 @@
+"""Runs that tell the truth: which runs count as complete, and what the exit code says.
+
+Only a complete run (finished, every discovery page answered) lets later runs skip
+unchanged sitemaps or stop paging at a page with nothing new; an offline hour, a
+Ctrl-C or a crash never does. A run that did not do its work exits non-zero with one
+line; a finished ``JOBDIR`` stops at once (``docs/reliability.md``).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from dvk_crawl.extensions.runreport import RunReport, discovery_outcome, find_alerts, incomplete_because
+from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.store import ArticleStore
+from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
+from tests.test_spider_discovery import SITE, make_spider, requested, stat
+from tests.test_store_backends import record, store, store_url  # noqa: F401  (fixtures: both stores)
+
+SPIDER = "baohatinh"
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
+FAILED_LINE = re.compile(
+    r"^baohatinh: (\d+) of \1 start points failed \(connection_refused\): is the network up\?$", re.MULTILINE
+)
+
+
+def last_line(result: CrawlResult) -> str:
+    return result.output.strip().splitlines()[-1]
+
+
+def test_an_unreachable_portal_exits_1_with_one_line_and_no_layout_alert(tmp_path: Path) -> None:
+    result = run_crawl(SPIDER, UNREACHABLE, tmp_path)
+    assert result.returncode == 1, result.output[-3000:]
+    assert FAILED_LINE.match(last_line(result)), last_line(result)
+    run = result.run_file()
+    assert run["complete"] is False
+    assert run["discovery"]["start_points_failed"] == {"connection_refused": run["discovery"]["start_points"]}
+    alerts = [alert.split(":")[0] for alert in run["summary"]["alerts"]]
+    assert alerts == ["start_points_failed"]
+
+
+def test_an_offline_run_never_makes_the_next_run_skip_sitemaps(replicas: dict[str, str], tmp_path: Path) -> None:
+    assert run_crawl(SPIDER, UNREACHABLE, tmp_path).returncode == 1
+    after_outage = run_crawl(SPIDER, replicas[SPIDER], tmp_path)
+    assert after_outage.returncode == 0, after_outage.output[-3000:]
+    assert after_outage.run_file()["stats"].get("dvk/discovery/sitemaps_unchanged", 0) == 0
+    uninterrupted = run_crawl(SPIDER, replicas[SPIDER], tmp_path / "uninterrupted")
+    assert {r["id"] for r in after_outage.records()} == {r["id"] for r in uninterrupted.records()}
+    assert after_outage.run_file()["complete"] is True
+
+
+def test_a_complete_run_lets_the_next_one_skip_unchanged_sitemaps(replicas: dict[str, str], tmp_path: Path) -> None:
+    assert run_crawl(SPIDER, replicas[SPIDER], tmp_path).run_file()["complete"] is True
+    again = run_crawl(SPIDER, replicas[SPIDER], tmp_path)
+    assert again.returncode == 0
+    assert again.run_file()["stats"]["dvk/discovery/sitemaps_unchanged"] >= 1
+
+
+# -- listing paging after a partial run ----------------------------------------------------
+
+TAG_PAGE = SITE / "pages" / "tag" / "dan-van-kheo-tag4017.html"
+TAG_URL = "https://baohatinh.vn/dan-van-kheo-tag4017.html"
+
+
+def tag_page_ids(spider: BaohatinhSpider) -> set[str]:
+    page = HtmlResponse(url=TAG_URL, body=TAG_PAGE.read_bytes(), encoding="utf-8", request=Request(TAG_URL))
+    return {f"baohatinh:{spider.portal.article_key(link)}" for link, _ in spider.listing_items(page)}
+
+
+def parse_tag_page(spider: BaohatinhSpider) -> list[str]:
+    page = HtmlResponse(url=TAG_URL, body=TAG_PAGE.read_bytes(), encoding="utf-8", request=Request(TAG_URL))
+    return requested(spider.parse_listing(page, page=1))
+
+
+def test_page_one_stored_by_a_killed_run_does_not_stop_paging() -> None:
+    # A run stored page 1's articles and was killed before page 2: they are seen, but no complete run knew them.
+    spider = make_spider()
+    spider.seen_ids = tag_page_ids(spider)
+    assert f"{TAG_URL}?page=2" in parse_tag_page(spider)
+    assert stat(spider, "discovery/paging_stopped_nothing_new") == 0
+
+
+def test_page_one_known_to_a_complete_run_stops_paging() -> None:
+    spider = make_spider()
+    spider.seen_ids = spider.known_to_complete_run = tag_page_ids(spider)
+    assert parse_tag_page(spider) == []
+    assert stat(spider, "discovery/paging_stopped_nothing_new") == 1
+
+
+def test_the_store_tells_what_was_seen_by_a_moment(store: ArticleStore) -> None:  # noqa: F811
+    store.upsert_many([record("a:1")])
+    store.add_visit("a:2", "a", "http_404", "https://a.vn/2")
+    stored_at = next(iter(store.dump_rows("articles")))["stored_at"]
+    assert store.seen_ids("a", before="2000-01-01T00:00:00+00:00") == set()
+    assert store.seen_ids("a", before=stored_at) >= {"a:1"}  # the moment itself counts
+    assert store.seen_ids("a", before="2999-01-01T00:00:00+00:00") == store.seen_ids("a") == {"a:1", "a:2"}
+
+
+class RunHistory:
+    """A store's run history and ids, as ``load_crawl_state`` reads them."""
+
+    def __init__(self, runs: list[dict[str, Any]]) -> None:
+        self.runs = runs
+        self.asked_before: list[str | None] = []
+
+    def seen_ids(self, portal: str, before: str | None = None) -> set[str]:
+        self.asked_before.append(before)
+        return {"baohatinh:1"}
+
+    def last_runs(self, spider: str, limit: int = 10) -> list[dict[str, Any]]:
+        return self.runs
+
+
+def run(complete: bool | None, started: str, **arguments: str) -> dict[str, Any]:
+    record = {"finish_reason": "finished", "started_at": started, "finished_at": started, "arguments": arguments}
+    return record if complete is None else {**record, "complete": complete}
+
+
+@pytest.mark.parametrize(
+    ("runs", "trusted"),
+    [
+        ([run(False, "2026-01-03T00:00:00+00:00"), run(True, "2026-01-02T00:00:00+00:00")], "2026-01-02"),
+        (
+            [run(True, "2026-01-03T00:00:00+00:00", since="2026-01-01"), run(True, "2026-01-01T00:00:00+00:00")],
+            "2026-01-01",
+        ),
+        ([run(True, "2026-01-03T00:00:00+00:00", source="archive")], None),
+        ([run(True, "2026-01-03T00:00:00+00:00", base_url="http://127.0.0.1:1")], None),
+        # A run recorded before runs knew whether they were complete ("finished" alone said nothing).
+        ([run(None, "2026-01-03T00:00:00+00:00")], None),
+        ([], None),
+    ],
+)
+def test_only_an_earlier_complete_run_of_the_same_discovery_is_trusted(runs, trusted) -> None:
+    spider = make_spider()
+    history = RunHistory(runs)
+    spider.load_crawl_state(history)  # type: ignore[arg-type]
+    assert spider.seen_ids == {"baohatinh:1"}
+    if trusted is None:
+        assert spider.unchanged_before is None and spider.known_to_complete_run == set()
+    else:
+        assert spider.unchanged_before is not None and spider.unchanged_before.date().isoformat() < trusted
+        assert history.asked_before == [None, f"{trusted}T00:00:00+00:00"]
+
+
+# -- alerts --------------------------------------------------------------------------------
+
+
+def test_the_layout_alert_needs_discovery_pages_that_answered() -> None:
+    summary = {"fetched": 0, "dropped": {}}
+    offline = {"dvk/discovery/start_points": 2, "dvk/discovery/start_points_failed/dns_error": 2}
+    answered = {"dvk/discovery/start_points": 2, "dvk/discovery/pages_answered": 2}
+    assert find_alerts(offline, summary, []) == [
+        "start_points_failed: 2 of 2 start points failed (dns_error): is the network up?"
+    ]
+    assert [a.split(":")[0] for a in find_alerts(answered, summary, [])] == ["no_articles"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "counts", "because"),
+    [
+        ("finished", {"start_points": 2, "start_points_answered": 2, "pages_answered": 5}, None),
+        ("finished", {"start_points": 2, "start_points_answered": 2, "pages_failed": 1}, "1 discovery pages failed"),
+        ("finished", {"start_points": 2, "start_points_answered": 1}, "1 start points were not fetched by this run"),
+        ("finished", {}, "no start point was requested"),
+        ("shutdown", {"start_points": 2, "start_points_answered": 2}, "finish reason shutdown"),
+        ("closespider_itemcount", {"start_points": 2, "start_points_answered": 2}, "finish reason closespider"),
+    ],
+)
+def test_a_run_is_complete_only_when_finished_with_every_discovery_page_answered(reason, counts, because) -> None:
+    outcome = discovery_outcome({f"dvk/discovery/{name}": n for name, n in counts.items()})
+    found = incomplete_because(reason, outcome)
+    assert found == because if because is None else found is not None and found.startswith(because)
+
+
+def test_a_run_file_that_cannot_be_written_is_a_failure_and_not_complete(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    crawler = get_crawler(BaohatinhSpider, settings_dict={"DVK_RUNS_DIR": str(blocker / "runs")})
+    crawler.stats.open_spider()
+    crawler.stats.set_value("dvk/discovery/start_points", 1)
+    crawler.stats.set_value("dvk/discovery/start_points_answered", 1)
+    crawler.stats.set_value("dvk/discovery/pages_answered", 1)
+    report = RunReport(crawler)
+    recorded: list[dict[str, Any]] = []
+    report.record_in_store = recorded.append  # type: ignore[method-assign]
+    report.spider_closed(make_spider(), "finished")
+    assert crawler.stats.get_value("dvk/run/failure").startswith("run file not written: ")
+    assert recorded[0]["complete"] is False
+
+
+# -- exit codes of scrapy crawl ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_crawl_exits_1_with_one_line(replicas: dict[str, str], tmp_path: Path, signum) -> None:
+    # One request at a time, 2 s apart, keeps the crawl going (about a minute) until the signal,
+    # sent after the first download; a graceful stop waits for at most the one request in flight.
+    slow = ["-s", "DOWNLOAD_DELAY=2", "-s", "CONCURRENT_REQUESTS=1", "-s", "LOG_LEVEL=DEBUG"]
+    command = crawl_command(SPIDER, replicas[SPIDER], tmp_path, *slow)
+    crawl = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert crawl.stderr is not None
+    lines = []
+    try:
+        for line in crawl.stderr:
+            lines.append(line)
+            if "Crawled (200)" in line:
+                crawl.send_signal(signum)
+                break
+        rest = crawl.communicate(timeout=120)[1]
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.communicate()
+    output = "".join(lines) + rest
+    assert crawl.returncode == 1, output[-3000:]
+    assert output.strip().splitlines()[-1] == (
+        "baohatinh: interrupted (finish reason shutdown); run the same command again to go on"
+    )
+    runs = sorted((tmp_path / "runs").glob("*/*.json"))
+    assert runs and '"complete": false' in runs[-1].read_text(encoding="utf-8")
+
+
+def test_a_finished_jobdir_stops_at_once_and_a_paused_one_resumes(replicas: dict[str, str], tmp_path: Path) -> None:
+    jobdir = ["-s", f"JOBDIR={tmp_path / 'job'}", "-s", "CONCURRENT_REQUESTS=1"]
+    paused = run_crawl(SPIDER, replicas[SPIDER], tmp_path, *jobdir, "-s", "CLOSESPIDER_ITEMCOUNT=1")
+    assert paused.returncode == 0 and paused.run_file()["complete"] is False
+    resumed = run_crawl(SPIDER, replicas[SPIDER], tmp_path, *jobdir)
+    assert resumed.returncode == 0, resumed.output[-3000:]
+    # Its start points were fetched by the paused part: the resumed run alone does not count.
+    assert resumed.run_file()["complete"] is False
+    runs_before = sorted((tmp_path / "runs").glob("*/*.json"))
+    again = run_crawl(SPIDER, replicas[SPIDER], tmp_path, *jobdir)
+    assert again.returncode == 2
+    errors = [line for line in again.output.splitlines() if "error:" in line]
+    assert len(errors) == 1 and f"the job in JOBDIR={tmp_path / 'job'} has finished" in errors[0]
+    assert "give a new JOBDIR or remove" in errors[0] and "Traceback" not in again.output
+    assert sorted((tmp_path / "runs").glob("*/*.json")) == runs_before
