@@ -29,6 +29,7 @@ from bench.common import percentile, rss_mb, write_json
 from bench.pages import paragraph_pool, unique_sentence
 from dvk_crawl.pipelines.base import Dropped
 from dvk_crawl.pipelines.dedup import DedupPipeline
+from dvk_crawl.pipelines.store import StorePipeline
 from dvk_crawl.text import content_hash
 
 GOAL_MS = 5.0
@@ -92,6 +93,7 @@ class Stages:
         self.dedup.open_spider()
         assert self.dedup.store is not None
         self.store = self.dedup.store
+        self.store_stage = StorePipeline(self.crawler)
         self.pending: list[dict[str, Any]] = []
 
     def process(self, item: dict[str, Any]) -> tuple[float, float, float]:
@@ -108,7 +110,8 @@ class Stages:
         return (middle - started) * 1000, cpu_used * 1000, (time.perf_counter() - middle) * 1000
 
     def flush(self) -> None:
-        self.store.upsert_many(self.pending)
+        if self.pending:  # articles, signatures and copy links in one transaction, as a crawl writes them
+            self.store_stage.commit(self.store, self.pending)
         self.pending = []
 
     def close(self) -> None:
