@@ -181,10 +181,15 @@ def test_relinking_makes_one_root_in_row_record_and_signature(store: ArticleStor
 
 
 def test_opening_an_older_store_repairs_its_copy_links(store_url: str) -> None:
-    """Self-copies (refresh), signatures of lost batches and their band rows are repaired once."""
+    """Self-copies (refresh), groups rooted by arrival, signatures of lost batches and their
+    band rows are repaired once."""
     with open_store(store_url) as store:
         store.upsert_many([record("a:1", duplicate_of="a:1"), record("a:2", duplicate_of="a:9"), record("a:3")])
         store.relink_copies(["a:3"], "a:1")
+        # Linked by arrival: a:5 came first, a:4 (published before it) and a:6 (undated) after.
+        store.upsert_many([record("a:5"), record("a:4", published_at="2024-03-01T08:00:00+07:00")])
+        store.upsert_many([record("a:6", published_at=None)])
+        store.relink_copies(["a:4", "a:5", "a:6"], "a:5")
         store.add_signature("a:1", b"\x01" * 8, [1], "a:1")
         store.add_signature("a:9", b"\x09" * 8, [9], None)  # its batch was never committed
         db: Any = store.db  # type: ignore[attr-defined]
@@ -199,7 +204,7 @@ def test_opening_an_older_store_repairs_its_copy_links(store_url: str) -> None:
             db.execute("DELETE FROM dvk_schema WHERE version = 2")
     with open_store(store_url) as store:
         links = {r["id"]: r["duplicate_of"] for r in store.iter_records()}
-        assert links == {"a:1": None, "a:2": None, "a:3": "a:1"}
+        assert links == {"a:1": None, "a:2": None, "a:3": "a:1", "a:4": None, "a:5": "a:4", "a:6": "a:4"}
         assert {r["id"]: r["duplicate_of"] for r in store.dump_rows("articles")} == links
         assert {s["id"]: s["duplicate_of"] for s in store.dump_rows("signatures")} == {"a:1": None}
         assert orphaned_bands(store) == 0

@@ -61,6 +61,16 @@ def check_rows(table: str, rows: Iterable[dict[str, Any]], store: str) -> None:
             )
 
 
+# Each copy group's root and the member that should be it: the earliest published (text
+# order of ISO 8601 at +07:00 is time order), ties the lower id, undated last — the rule of
+# dvk_crawl.neardup.publication_rank, for repairing groups linked by arrival order.
+GROUP_ROOTS_SQL = (
+    "SELECT g.root AS root, (SELECT m.id FROM articles m WHERE m.id = g.root OR m.duplicate_of = g.root"
+    " ORDER BY m.published_at IS NULL, m.published_at, m.id LIMIT 1) AS new_root"
+    " FROM (SELECT DISTINCT duplicate_of AS root FROM articles WHERE duplicate_of IS NOT NULL) g"
+)
+
+
 @dataclass(frozen=True)
 class SignatureRow:
     id: str

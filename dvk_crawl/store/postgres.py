@@ -30,6 +30,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from dvk_crawl.store.base import (
+    GROUP_ROOTS_SQL,
     TABLES,
     ArticleStore,
     PortalStats,
@@ -92,12 +93,16 @@ _MIGRATIONS: dict[int, list[str]] = {
     ],
     # Version 2 is SQLite's schema 4: copy groups are looked up by duplicate_of, and what
     # earlier versions could leave behind is repaired (signatures of batches never
-    # committed, articles marked as copies of themselves by a refresh).
+    # committed, articles marked as copies of themselves by a refresh, groups rooted by
+    # arrival instead of publication).
     2: [
         "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",
         "DELETE FROM signatures WHERE id NOT IN (SELECT id FROM articles)",
         "UPDATE articles SET duplicate_of = NULL, record = jsonb_set(record, '{duplicate_of}', 'null'::jsonb)"
         " WHERE duplicate_of = id OR duplicate_of NOT IN (SELECT id FROM articles)",
+        "UPDATE articles a SET duplicate_of = nullif(r.new_root, a.id), record = jsonb_set(a.record,"
+        " '{duplicate_of}', COALESCE(to_jsonb(nullif(r.new_root, a.id)), 'null'::jsonb))"
+        f" FROM ({GROUP_ROOTS_SQL}) r WHERE r.new_root <> r.root AND (a.id = r.root OR a.duplicate_of = r.root)",
         "UPDATE signatures s SET duplicate_of = a.duplicate_of FROM articles a"
         " WHERE a.id = s.id AND a.duplicate_of IS DISTINCT FROM s.duplicate_of",
     ],

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dvk_crawl.store.base import (
+    GROUP_ROOTS_SQL,
     TABLES,
     ArticleStore,
     PortalStats,
@@ -29,13 +30,20 @@ from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
 SCHEMA_VERSION = 4
 # Version 4 repairs what earlier versions could leave behind: band rows of replaced
 # signatures (foreign keys were off, so ON DELETE CASCADE never fired), signatures
-# whose batch was never committed, and articles marked as copies of themselves by a
-# refresh. Copies then point at stored articles only.
+# whose batch was never committed, articles marked as copies of themselves by a
+# refresh, and groups rooted by arrival instead of publication. Copies then point at
+# the earliest-published stored article of their group.
 REPAIR_COPY_LINKS = (
     "DELETE FROM signatures WHERE id NOT IN (SELECT id FROM articles)",
     "DELETE FROM signature_bands WHERE seq NOT IN (SELECT seq FROM signatures)",
     "UPDATE articles SET duplicate_of = NULL, record = json_set(record, '$.duplicate_of', NULL)"
     " WHERE duplicate_of = id OR duplicate_of NOT IN (SELECT id FROM articles)",
+    # Materialised first: SQLite's UPDATE … FROM must not read the rows it is changing.
+    f"CREATE TEMP TABLE dvk_new_roots AS SELECT * FROM ({GROUP_ROOTS_SQL}) WHERE new_root <> root",
+    "UPDATE articles SET duplicate_of = nullif(r.new_root, articles.id),"
+    " record = json_set(record, '$.duplicate_of', nullif(r.new_root, articles.id))"
+    " FROM dvk_new_roots r WHERE articles.id = r.root OR articles.duplicate_of = r.root",
+    "DROP TABLE dvk_new_roots",
     "UPDATE signatures SET duplicate_of = (SELECT a.duplicate_of FROM articles a WHERE a.id = signatures.id)",
 )
 _MIGRATIONS: dict[int, str] = {
