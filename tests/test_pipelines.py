@@ -53,6 +53,16 @@ def crawler(tmp_path: Path):
     return crawler
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store_crawler(request: pytest.FixtureRequest, tmp_path: Path):
+    """A crawler on each store: copy links must behave the same on both."""
+    url = f"sqlite:///{tmp_path}/t.sqlite" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    crawler = get_crawler(settings_dict={"DVK_STORE_URL": url})
+    crawler.stats.open_spider()
+    yield crawler
+    crawler_store(crawler).close()
+
+
 def stat(crawler, name: str) -> int:
     return crawler.stats.get_value(name, 0)
 
@@ -163,8 +173,9 @@ def test_the_same_body_under_another_id_is_stored_as_a_duplicate(crawler) -> Non
     assert stat(crawler, "dvk/dedup/duplicate_content") == 1
 
 
-def test_a_refresh_never_makes_an_article_a_copy_of_itself(crawler) -> None:
+def test_a_refresh_never_makes_an_article_a_copy_of_itself(any_store_crawler) -> None:
     """Its own stored row has its hash and its signature: neither is another article."""
+    crawler = any_store_crawler
     stored(crawler, article(), article(id="baoyenbai:2"))
     refreshing(crawler)
     stored(crawler, article(), article(id="baoyenbai:2"))
@@ -176,8 +187,9 @@ def test_a_refresh_never_makes_an_article_a_copy_of_itself(crawler) -> None:
     assert links(crawler)["baoyenbai:3"] is None
 
 
-def test_an_earlier_published_copy_arriving_later_becomes_the_original(crawler) -> None:
+def test_an_earlier_published_copy_arriving_later_becomes_the_original(any_store_crawler) -> None:
     """baoyenbai:315301 (2 March) is listed after 315372 (4 March): the group is re-rooted."""
+    crawler = any_store_crawler
     march_4, march_2, march_6 = (f"2024-03-0{d}T14:26:47+07:00" for d in (4, 2, 6))
     stored(crawler, article(id="baoyenbai:315372", published_at=march_4))
     stored(crawler, article(id="baoyenbai:315400", published_at=march_6))
@@ -191,13 +203,15 @@ def test_an_earlier_published_copy_arriving_later_becomes_the_original(crawler) 
     assert stat(crawler, "dvk/dedup/duplicate_content") == 1  # 315400; 315301 is stored as the original
 
 
-def test_ties_go_to_the_lower_id_and_undated_articles_rank_last(crawler) -> None:
+def test_ties_go_to_the_lower_id_and_undated_articles_rank_last(any_store_crawler) -> None:
+    crawler = any_store_crawler
     stored(crawler, article(id="x:2", published_at="2024-03-02T08:00:00+07:00"), article(id="x:0"))
     stored(crawler, article(id="x:1", published_at="2024-03-02T01:00:00+00:00"))  # the same instant
     assert links(crawler) == {"x:0": "x:1", "x:1": None, "x:2": "x:1"}
 
 
-def test_a_batch_that_fails_leaves_no_signature_for_a_later_copy(crawler, monkeypatch) -> None:
+def test_a_batch_that_fails_leaves_no_signature_for_a_later_copy(any_store_crawler, monkeypatch) -> None:
+    crawler = any_store_crawler
     store = crawler_store(crawler)
     write = store.upsert_many
 
