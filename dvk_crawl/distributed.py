@@ -17,8 +17,8 @@
 - :class:`ArticleClaims` for the dedup stage: an article id passes once per crawl
   across all workers (``SADD``), even when two workers found it under two URLs.
 
-Near duplicates stay right across workers because the dedup stage reads
-candidates and adds its signature inside the store's ``dedup_section``.
+Near duplicates stay right across workers because the store stage writes each
+batch with its signatures and copy links inside the store's ``dedup_section``.
 
 A worker killed outright loses the requests it had taken from the queue (Redis
 hands each out once); its heartbeat stops and after ``WORKER_TIMEOUT`` seconds the

@@ -72,10 +72,9 @@ def replayed(wayback: WaybackServer) -> list[str]:
 
 
 def linked_pair(records: dict[str, dict[str, Any]], first: str, second: str) -> bool:
-    """One of two same-body articles links to the other: which one the archive crawl
-    fetched first depends on the scheduler's order, not on the publication order."""
-    links = (records[first]["duplicate_of"], records[second]["duplicate_of"])
-    return links in ((None, first), (second, None))
+    """The later-published of two same-body articles links to the earlier one, whichever
+    the archive crawl fetched first (that depends on the scheduler's order)."""
+    return (records[first]["duplicate_of"], records[second]["duplicate_of"]) == (None, first)
 
 
 def cdx_params(wayback: WaybackServer) -> list[dict[str, list[str]]]:
@@ -293,6 +292,7 @@ def test_oldest_captures_and_until_bound_the_captures_used(
     records = result.records()
     assert sorted(r["id"] for r in records) == sorted([A, B, C, D])
     assert {r["archived_at"] for r in records} == {OLDER}
+    assert linked_pair({r["id"]: r for r in records}, A, B)  # a (1 Dec 2020) is the original of b (2 Dec)
     assert {p["to"][0] for p in cdx_params(wayback)} == {"20241231165959"}  # 2024-12-31 23:59:59 +07:00
     assert not [u for u in wayback.requests if "/web/2025" in u]
     assert result.run_file()["stats"].get("dvk/archive/capture_fallbacks", 0) == 0

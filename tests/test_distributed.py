@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 import redis
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from dvk_crawl.distributed import ArticleClaims, CrawlRegister, DistributedCrawl, check_settings
 from dvk_crawl.pipelines.dedup import DedupPipeline
+from dvk_crawl.pipelines.store import StorePipeline
 from dvk_crawl.record import Article
 from dvk_crawl.replica.server import serve
 from dvk_crawl.replica.synthetic import build_site
@@ -163,30 +165,39 @@ def test_two_workers_with_one_article_let_it_through_once(worker_pipelines: Any)
 
 
 def test_near_copies_in_two_workers_at_once_are_linked(worker_pipelines: Any, postgres_url: str) -> None:
-    """Worker A has decided its article is new but not yet added its signature; worker B
-    checks a near copy right then. B must wait for A's signature and link to it."""
+    """Worker A is writing its batch (article, signature, links) and has not committed; worker
+    B writes a near copy right then. B's batch must wait for A's commit and link to it."""
     a, b = worker_pipelines(), worker_pipelines()
     decided, b_waited = threading.Event(), []
-    decide = a.first_copy
+    relink = a.store.relink_copies
 
-    def first_copy_then_wait_for_b(*args: Any) -> Any:
-        outcome = decide(*args)
+    def relink_then_wait_for_b(*args: Any) -> None:
+        relink(*args)
         decided.set()
         b_waited.append(_eventually(lambda: _someone_waits_for_an_advisory_lock(postgres_url), timeout=10))
-        return outcome
 
-    a.first_copy = first_copy_then_wait_for_b  # type: ignore[method-assign]
+    a.store.relink_copies = relink_then_wait_for_b  # type: ignore[method-assign]
     original, copy = article("baohatinh:10"), article("baohatinh:11", BODY + "\n\nTheo Báo Hà Tĩnh.")
-    thread_a = threading.Thread(target=a.process_item, args=(original,))
+    stored: dict[str, dict[str, Any]] = {}
+    thread_a = threading.Thread(target=lambda: stored.update(a=store_one(a, original)))
     thread_a.start()
     assert decided.wait(timeout=30)
-    thread_b = threading.Thread(target=b.process_item, args=(copy,))
+    thread_b = threading.Thread(target=lambda: stored.update(b=store_one(b, copy)))
     thread_b.start()
     thread_a.join(timeout=60)
     thread_b.join(timeout=60)
-    assert b_waited == [True], "B's dedup did not wait for A's"
-    assert original.duplicate_of is None
-    assert copy.duplicate_of == "baohatinh:10"
+    assert b_waited == [True], "B's batch did not wait for A's"
+    assert stored["a"]["duplicate_of"] is None
+    assert stored["b"]["duplicate_of"] == "baohatinh:10"
+
+
+def store_one(worker: DedupPipeline, item: Article) -> dict[str, Any]:
+    """The item through the worker's dedup stage and one batch of its store stage."""
+    worker.process_item(item)
+    record = ItemAdapter(item).asdict()
+    assert worker.store is not None
+    StorePipeline(worker.crawler).commit(worker.store, [record])
+    return record
 
 
 def _someone_waits_for_an_advisory_lock(postgres_url: str) -> bool:

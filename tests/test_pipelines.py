@@ -18,7 +18,7 @@ from dvk_crawl.pipelines.relevance import RelevancePipeline
 from dvk_crawl.pipelines.store import StorePipeline
 from dvk_crawl.pipelines.validate import ValidatePipeline
 from dvk_crawl.record import Article
-from dvk_crawl.store import StoreError, open_store
+from dvk_crawl.store import StoreError, crawler_store, open_store
 from dvk_crawl.text import content_hash
 from tests.conftest import load_fixture_cases
 
@@ -51,6 +51,16 @@ def crawler(tmp_path: Path):
     crawler = get_crawler(settings_dict={"DVK_STORE_URL": f"sqlite:///{tmp_path}/t.sqlite"})
     crawler.stats.open_spider()
     return crawler
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store_crawler(request: pytest.FixtureRequest, tmp_path: Path):
+    """A crawler on each store: copy links must behave the same on both."""
+    url = f"sqlite:///{tmp_path}/t.sqlite" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    crawler = get_crawler(settings_dict={"DVK_STORE_URL": url})
+    crawler.stats.open_spider()
+    yield crawler
+    crawler_store(crawler).close()
 
 
 def stat(crawler, name: str) -> int:
@@ -126,19 +136,96 @@ def test_dedup_drops_an_id_seen_before_in_this_run_or_stored(crawler) -> None:
         dedup(crawler).process_item(article(id="baoyenbai:9"))
 
 
+def stored(crawler, *items: Article) -> list[Article]:
+    """Items through the dedup and store stages as one run commits them: one batch."""
+    dedup_stage, store_stage = dedup(crawler), StorePipeline(crawler)
+    store_stage.open_spider()
+
+    async def run() -> list[Article]:
+        return list(await asyncio.gather(*(store_stage.process_item(dedup_stage.process_item(i)) for i in items)))
+
+    return asyncio.run(run())
+
+
+def links(crawler) -> dict[str, str | None]:
+    """``duplicate_of`` of every stored article, as its row, its record and its signature agree it is."""
+    store = crawler_store(crawler)
+    rows = {r["id"]: r["duplicate_of"] for r in store.dump_rows("articles")}
+    assert {r["id"]: r["duplicate_of"] for r in store.iter_records()} == rows
+    assert {s["id"]: s["duplicate_of"] for s in store.dump_rows("signatures")} == rows
+    return rows
+
+
+def refreshing(crawler) -> None:
+    crawler.spider = type("Spider", (), {"refresh": True})()
+
+
 def test_refresh_lets_a_stored_article_through_to_be_updated(crawler) -> None:
     stage = dedup(crawler)
     stage.store.upsert_many([article().to_dict()])
-    crawler.spider = type("Spider", (), {"refresh": True})()
-    assert dedup(crawler).process_item(article()).duplicate_of is None
+    refreshing(crawler)
+    assert dedup(crawler).process_item(article()) is not None
 
 
 def test_the_same_body_under_another_id_is_stored_as_a_duplicate(crawler) -> None:
-    stage = dedup(crawler)
-    stage.process_item(article())
-    copy = stage.process_item(article(id="baoyenbai:2"))
-    assert copy.duplicate_of == "baoyenbai:1"
+    original, copy = stored(crawler, article(), article(id="baoyenbai:2"))
+    assert (original.duplicate_of, copy.duplicate_of) == (None, "baoyenbai:1")
     assert stat(crawler, "dvk/dedup/duplicate_content") == 1
+
+
+def test_a_refresh_never_makes_an_article_a_copy_of_itself(any_store_crawler) -> None:
+    """Its own stored row has its hash and its signature: neither is another article."""
+    crawler = any_store_crawler
+    stored(crawler, article(), article(id="baoyenbai:2"))
+    refreshing(crawler)
+    stored(crawler, article(), article(id="baoyenbai:2"))
+    stored(crawler, article())
+    assert links(crawler) == {"baoyenbai:1": None, "baoyenbai:2": "baoyenbai:1"}
+    lone = article(id="baoyenbai:3", text=body_of(SEED_000), content_hash=content_hash(body_of(SEED_000)))
+    stored(crawler, lone)
+    stored(crawler, lone)
+    assert links(crawler)["baoyenbai:3"] is None
+
+
+def test_an_earlier_published_copy_arriving_later_becomes_the_original(any_store_crawler) -> None:
+    """baoyenbai:315301 (2 March) is listed after 315372 (4 March): the group is re-rooted."""
+    crawler = any_store_crawler
+    march_4, march_2, march_6 = (f"2024-03-0{d}T14:26:47+07:00" for d in (4, 2, 6))
+    stored(crawler, article(id="baoyenbai:315372", published_at=march_4))
+    stored(crawler, article(id="baoyenbai:315400", published_at=march_6))
+    (newcomer,) = stored(crawler, article(id="baoyenbai:315301", published_at=march_2))
+    assert newcomer.duplicate_of is None
+    assert links(crawler) == {
+        "baoyenbai:315301": None,
+        "baoyenbai:315372": "baoyenbai:315301",  # no chain through the former root
+        "baoyenbai:315400": "baoyenbai:315301",
+    }
+    assert stat(crawler, "dvk/dedup/duplicate_content") == 1  # 315400; 315301 is stored as the original
+
+
+def test_ties_go_to_the_lower_id_and_undated_articles_rank_last(any_store_crawler) -> None:
+    crawler = any_store_crawler
+    stored(crawler, article(id="x:2", published_at="2024-03-02T08:00:00+07:00"), article(id="x:0"))
+    stored(crawler, article(id="x:1", published_at="2024-03-02T01:00:00+00:00"))  # the same instant
+    assert links(crawler) == {"x:0": "x:1", "x:1": None, "x:2": "x:1"}
+
+
+def test_a_batch_that_fails_leaves_no_signature_for_a_later_copy(any_store_crawler, monkeypatch) -> None:
+    crawler = any_store_crawler
+    store = crawler_store(crawler)
+    write = store.upsert_many
+
+    def full_disk(records):
+        write(records)
+        raise StoreError("database or disk is full")
+
+    monkeypatch.setattr(store, "upsert_many", full_disk)
+    with pytest.raises(DropItem, match="store_error"):
+        stored(crawler, article(id="baoyenbai:1"))
+    monkeypatch.setattr(store, "upsert_many", write)
+    assert store.count() == 0 and list(store.dump_rows("signatures")) == []
+    (copy,) = stored(crawler, article(id="baoyenbai:2"))
+    assert copy.duplicate_of is None  # not a copy of the article that was never stored
 
 
 SEED_000 = next(c for c in load_fixture_cases() if c.portal == "baohatinh" and c.name == "cam-xuyen-1440-seed000")
@@ -155,34 +242,34 @@ def syndicated(text: str) -> str:
 
 
 def test_a_syndicated_copy_on_another_portal_links_to_the_original(crawler) -> None:
-    stage = dedup(crawler)
-    stage.process_item(
-        article(id="baohatinh:259960", text=body_of(SEED_000), content_hash=content_hash(body_of(SEED_000)))
-    )
     text = syndicated(body_of(SEED_000))
-    copy = stage.process_item(article(id="baoyenbai:77", text=text, content_hash=content_hash(text)))
-    assert copy.duplicate_of == "baohatinh:259960"
+    original, copy = stored(
+        crawler,
+        article(id="baohatinh:259960", text=body_of(SEED_000), content_hash=content_hash(body_of(SEED_000))),
+        article(id="baoyenbai:77", text=text, content_hash=content_hash(text)),
+    )
+    assert (original.duplicate_of, copy.duplicate_of) == (None, "baohatinh:259960")
     assert stat(crawler, "dvk/dedup/near_duplicate") == 1
 
 
 def test_near_duplicates_are_found_across_runs_and_copies_of_copies_point_to_the_first(crawler) -> None:
     original = body_of(SEED_000)
-    dedup(crawler).process_item(article(id="baohatinh:1", text=original, content_hash=content_hash(original)))
-    second_run = dedup(crawler)
+    stored(crawler, article(id="baohatinh:1", text=original, content_hash=content_hash(original)))
     first_copy = syndicated(original)
-    second_run.process_item(article(id="baoyenbai:2", text=first_copy, content_hash=content_hash(first_copy)))
     copy_of_copy = first_copy + "\n\nĐăng lại."
-    linked = second_run.process_item(
-        article(id="baolaocai:3", text=copy_of_copy, content_hash=content_hash(copy_of_copy))
+    stored(
+        crawler,
+        article(id="baoyenbai:2", text=first_copy, content_hash=content_hash(first_copy)),
+        article(id="baolaocai:3", text=copy_of_copy, content_hash=content_hash(copy_of_copy)),
     )
-    assert linked.duplicate_of == "baohatinh:1"
+    assert links(crawler) == {"baohatinh:1": None, "baoyenbai:2": "baohatinh:1", "baolaocai:3": "baohatinh:1"}
 
 
 def test_two_reports_of_one_event_in_other_words_are_not_linked(crawler) -> None:
-    stage = dedup(crawler)
     a, b = body_of(SEED_000), body_of(SEED_001)
-    stage.process_item(article(id="baohatinh:1", text=a, content_hash=content_hash(a)))
-    assert stage.process_item(article(id="baohatinh:2", text=b, content_hash=content_hash(b))).duplicate_of is None
+    stored(crawler, article(id="baohatinh:1", text=a, content_hash=content_hash(a)))
+    (other,) = stored(crawler, article(id="baohatinh:2", text=b, content_hash=content_hash(b)))
+    assert other.duplicate_of is None
 
 
 def test_a_shared_boilerplate_paragraph_does_not_make_a_duplicate(crawler) -> None:
@@ -190,11 +277,14 @@ def test_a_shared_boilerplate_paragraph_does_not_make_a_duplicate(crawler) -> No
         "Phong trào thi đua “Dân vận khéo” được phát động nhằm phát huy sức mạnh khối đại đoàn kết toàn dân tộc, "
         "thực hiện thắng lợi các mục tiêu phát triển kinh tế - xã hội, bảo đảm quốc phòng - an ninh."
     )
-    stage = dedup(crawler)
     a = body_of(SEED_000).split("\n\n")[0] + "\n\n" + boilerplate
     b = body_of(SEED_001).split("\n\n")[0] + "\n\n" + boilerplate
-    stage.process_item(article(id="x:1", text=a, content_hash=content_hash(a)))
-    assert stage.process_item(article(id="x:2", text=b, content_hash=content_hash(b))).duplicate_of is None
+    stored(
+        crawler,
+        article(id="x:1", text=a, content_hash=content_hash(a)),
+        article(id="x:2", text=b, content_hash=content_hash(b)),
+    )
+    assert links(crawler) == {"x:1": None, "x:2": None}
 
 
 def test_store_writes_in_batches_and_lets_an_item_go_on_once_committed(crawler, tmp_path: Path) -> None:

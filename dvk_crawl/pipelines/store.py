@@ -1,9 +1,13 @@
 """Stage 6: write articles to the store, a transaction per batch.
 
-Reads ``DVK_STORE_URL``, ``DVK_STORE_BATCH_SIZE`` and ``DVK_STORE_FLUSH_SECONDS``. An
-article goes on to the JSON Lines feed only once its batch is committed, so a crawl
-killed mid-batch leaves nothing in the feed that the store lacks, and the next run
-fetches the uncommitted articles again. A full batch is written at once; one that
+Reads ``DVK_STORE_URL``, ``DVK_STORE_BATCH_SIZE``, ``DVK_STORE_FLUSH_SECONDS`` and
+``DVK_NEARDUP_THRESHOLD``. A batch's transaction holds the articles, their signatures
+and the copy links they change (:class:`dvk_crawl.neardup.CopyLinker`, under the
+store's ``dedup_section``): a lost batch leaves no signature a later copy could point
+at, and two workers' batches are linked one after the other. An article goes on to
+the JSON Lines feed only once its batch is committed, so a crawl killed mid-batch
+leaves nothing in the feed that the store lacks, and the next run fetches the
+uncommitted articles again. A full batch is written at once; one that
 does not fill is written ``DVK_STORE_FLUSH_SECONDS`` after its first article came
 (by default at the next turn of the event loop: the articles at hand form the batch).
 
@@ -26,6 +30,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from dvk_crawl.config import setting
+from dvk_crawl.neardup import CopyLinker, LshScheme, Signature, crawl_signatures
 from dvk_crawl.pipelines.base import Stage
 from dvk_crawl.store import ArticleStore, StoreError, crawler_store
 
@@ -44,7 +49,8 @@ def stop_for_store_error(crawler: Crawler, error: StoreError) -> None:
         " Articles stored before are kept; the next run fetches the rest.",
         error,
     )
-    if crawler.engine is not None and crawler.engine.spider is not None:
+    # Not crawling: a tool or a test drives the stages, and there is no engine to stop.
+    if crawler.crawling and crawler.engine.spider is not None:
         deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
@@ -55,6 +61,7 @@ class StorePipeline(Stage):
         super().__init__(crawler)
         self.batch_size: int = max(1, setting(crawler.settings, "DVK_STORE_BATCH_SIZE"))
         self.flush_after: float = setting(crawler.settings, "DVK_STORE_FLUSH_SECONDS")
+        self.lsh = LshScheme(setting(crawler.settings, "DVK_NEARDUP_THRESHOLD"))
         self.store: ArticleStore | None = None
         self.pending: list[dict[str, Any]] = []
         self.committed: list[Deferred[None]] = []
@@ -67,8 +74,10 @@ class StorePipeline(Stage):
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         if self.failed is None:
+            record = adapter.asdict()
             try:
-                await maybe_deferred_to_future(self.add(adapter.asdict()))
+                await maybe_deferred_to_future(self.add(record))
+                adapter["duplicate_of"] = record["duplicate_of"]  # as linked at commit
                 return item
             except StoreError:
                 pass
@@ -97,7 +106,7 @@ class StorePipeline(Stage):
         batch, waiting = self.pending, self.committed
         self.pending, self.committed = [], []
         try:
-            written = self.store.upsert_many(batch)
+            self.commit(self.store, batch)
         except StoreError as error:
             self.failed = error
             self.count("error")
@@ -105,6 +114,31 @@ class StorePipeline(Stage):
             for committed in waiting:
                 committed.errback(Failure(error))
             return
-        self.stats.inc_value("dvk/store/stored", written)
         for committed in waiting:
             committed.callback(None)
+
+    def commit(self, store: ArticleStore, batch: list[dict[str, Any]]) -> None:
+        """Write a batch with its signatures and copy links in one transaction, then count it.
+
+        The records get ``duplicate_of`` as committed; ``dvk/dedup/<outcome>`` is counted
+        here, once the links it counts are in the store.
+        """
+        written, outcomes = self.write(store, batch)
+        self.stats.inc_value("dvk/store/stored", written)
+        for outcome in outcomes:
+            self.stats.inc_value(f"dvk/dedup/{outcome}")
+
+    def write(self, store: ArticleStore, batch: list[dict[str, Any]]) -> tuple[int, list[str]]:
+        carried = crawl_signatures(self.crawler)
+        # Computed here only for an article that did not pass the dedup stage (tests, tools).
+        signatures = [
+            carried.pop(r["id"]) if r["id"] in carried else Signature.of(r.get("text") or "", self.lsh) for r in batch
+        ]
+        linker = CopyLinker(store, self.lsh)
+        with store.dedup_section():
+            written = store.upsert_many(batch)
+            outcomes = [linker.link(r, sig) for r, sig in zip(batch, signatures, strict=True)]
+        for record in batch:  # a later article of the batch may have re-rooted an earlier one
+            record["duplicate_of"] = store.original_of(record["id"])
+        # An article that matched others but is the earliest of them is an original.
+        return written, [kind if r["duplicate_of"] else "unique" for r, kind in zip(batch, outcomes, strict=True)]

@@ -61,6 +61,16 @@ def check_rows(table: str, rows: Iterable[dict[str, Any]], store: str) -> None:
             )
 
 
+# Each copy group's root and the member that should be it: the earliest published (text
+# order of ISO 8601 at +07:00 is time order), ties the lower id, undated last — the rule of
+# dvk_crawl.neardup.publication_rank, for repairing groups linked by arrival order.
+GROUP_ROOTS_SQL = (
+    "SELECT g.root AS root, (SELECT m.id FROM articles m WHERE m.id = g.root OR m.duplicate_of = g.root"
+    " ORDER BY m.published_at IS NULL, m.published_at, m.id LIMIT 1) AS new_root"
+    " FROM (SELECT DISTINCT duplicate_of AS root FROM articles WHERE duplicate_of IS NOT NULL) g"
+)
+
+
 @dataclass(frozen=True)
 class SignatureRow:
     id: str
@@ -155,8 +165,9 @@ class ArticleStore(ABC):
     def has_id(self, article_id: str) -> bool: ...
 
     @abstractmethod
-    def id_for_hash(self, content_hash: str) -> str | None:
-        """The id of the first stored article with this content hash, if any."""
+    def id_for_hash(self, content_hash: str, other_than: str | None = None) -> str | None:
+        """The id of the first stored article with this content hash, if any, leaving out ``other_than``
+        (on a refresh the article's own stored row has its hash: it is no copy of itself)."""
 
     @abstractmethod
     def known_ids(self, portal: str) -> set[str]:
@@ -190,7 +201,11 @@ class ArticleStore(ABC):
 
     @abstractmethod
     def add_signature(self, article_id: str, signature: bytes, band_keys: list[int], duplicate_of: str | None) -> None:
-        """Keep an article's MinHash signature and LSH band keys, committed at once."""
+        """Keep (or replace) an article's MinHash signature and LSH band keys.
+
+        Inside ``dedup_section`` it joins that transaction, so it commits with the
+        article's batch; outside, it commits at once.
+        """
 
     @abstractmethod
     def signature_candidates(self, band_keys: list[int]) -> list[SignatureRow]:
@@ -198,7 +213,17 @@ class ArticleStore(ABC):
 
     @abstractmethod
     def original_of(self, article_id: str) -> str | None:
-        """The ``duplicate_of`` recorded with an article's signature, if any."""
+        """The stored article's ``duplicate_of``: None for an original or an id not stored."""
+
+    @abstractmethod
+    def copy_group(self, root: str) -> list[tuple[str, str | None]]:
+        """``(id, published_at)`` of the stored article ``root`` and of every article whose
+        ``duplicate_of`` is ``root``; empty when ``root`` is not stored and nothing points at it."""
+
+    @abstractmethod
+    def relink_copies(self, ids: list[str], root: str) -> None:
+        """Make ``root`` the original of ``ids``: its ``duplicate_of`` NULL, every other's ``root``,
+        in the article row, its record and its signature alike."""
 
     # -- visits: pages fetched and dropped for good (see pipelines.base.FINAL_REASONS)
 
@@ -242,9 +267,10 @@ class ArticleStore(ABC):
     def dedup_section(self) -> AbstractContextManager[object]:
         """One transaction that no other process's ``dedup_section`` overlaps.
 
-        The dedup stage reads signature candidates and adds the article's signature
-        inside it, so two workers never both miss each other's near duplicate. Store
-        calls made inside join its transaction.
+        The store stage writes a batch, its signatures and the copy links it changes
+        inside it (:class:`dvk_crawl.neardup.CopyLinker`), so two workers never both
+        miss each other's near duplicate, and a signature never outlives a lost batch.
+        Store calls made inside join its transaction.
         """
 
     # -- moving a store (``dvk-crawl migrate-store``) ------------------------------------

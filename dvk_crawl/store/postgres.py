@@ -30,6 +30,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from dvk_crawl.store.base import (
+    GROUP_ROOTS_SQL,
     TABLES,
     ArticleStore,
     PortalStats,
@@ -41,7 +42,7 @@ from dvk_crawl.store.base import (
 )
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MIGRATIONS: dict[int, list[str]] = {
     # Version 1 is SQLite's schema 3: articles, signatures and bands, runs, visits.
     1: [
@@ -89,6 +90,21 @@ _MIGRATIONS: dict[int, list[str]] = {
             visited_at  TEXT COLLATE "C" NOT NULL
         )""",
         "CREATE INDEX visits_portal ON visits (portal)",
+    ],
+    # Version 2 is SQLite's schema 4: copy groups are looked up by duplicate_of, and what
+    # earlier versions could leave behind is repaired (signatures of batches never
+    # committed, articles marked as copies of themselves by a refresh, groups rooted by
+    # arrival instead of publication).
+    2: [
+        "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",
+        "DELETE FROM signatures WHERE id NOT IN (SELECT id FROM articles)",
+        "UPDATE articles SET duplicate_of = NULL, record = jsonb_set(record, '{duplicate_of}', 'null'::jsonb)"
+        " WHERE duplicate_of = id OR duplicate_of NOT IN (SELECT id FROM articles)",
+        "UPDATE articles a SET duplicate_of = nullif(r.new_root, a.id), record = jsonb_set(a.record,"
+        " '{duplicate_of}', COALESCE(to_jsonb(nullif(r.new_root, a.id)), 'null'::jsonb))"
+        f" FROM ({GROUP_ROOTS_SQL}) r WHERE r.new_root <> r.root AND (a.id = r.root OR a.duplicate_of = r.root)",
+        "UPDATE signatures s SET duplicate_of = a.duplicate_of FROM articles a"
+        " WHERE a.id = s.id AND a.duplicate_of IS DISTINCT FROM s.duplicate_of",
     ],
 }
 _STREAM_BATCH = 64  # rows per round trip of a server-side cursor
@@ -208,9 +224,10 @@ class PostgresStore(ArticleStore):
     def has_id(self, article_id: str) -> bool:
         return bool(self._rows("SELECT 1 FROM articles WHERE id = %s", (article_id,)))
 
-    def id_for_hash(self, content_hash: str) -> str | None:
+    def id_for_hash(self, content_hash: str, other_than: str | None = None) -> str | None:
         rows = self._rows(
-            "SELECT id FROM articles WHERE content_hash = %s ORDER BY stored_at, id LIMIT 1", (content_hash,)
+            "SELECT id FROM articles WHERE content_hash = %s AND id IS DISTINCT FROM %s ORDER BY stored_at, id LIMIT 1",
+            (content_hash, other_than),
         )
         return str(rows[0][0]) if rows else None
 
@@ -296,8 +313,22 @@ class PostgresStore(ArticleStore):
         return [SignatureRow(i, bytes(sig), dup) for i, sig, dup in rows]
 
     def original_of(self, article_id: str) -> str | None:
-        rows = self._rows("SELECT duplicate_of FROM signatures WHERE id = %s", (article_id,))
+        rows = self._rows("SELECT duplicate_of FROM articles WHERE id = %s", (article_id,))
         return rows[0][0] if rows else None
+
+    def copy_group(self, root: str) -> list[tuple[str, str | None]]:
+        rows = self._rows("SELECT id, published_at FROM articles WHERE id = %s OR duplicate_of = %s", (root, root))
+        return [(i, published_at) for i, published_at in rows]
+
+    def relink_copies(self, ids: list[str], root: str) -> None:
+        links = [{"id": i, "original": None if i == root else root} for i in ids]
+        with self._errors(), self.db.transaction(), self.db.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE articles SET duplicate_of = %(original)s, record = jsonb_set(record, '{duplicate_of}',"
+                " COALESCE(to_jsonb(%(original)s::text), 'null'::jsonb)) WHERE id = %(id)s",
+                links,
+            )
+            cursor.executemany("UPDATE signatures SET duplicate_of = %(original)s WHERE id = %(id)s", links)
 
     # -- visits ------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dvk_crawl.store.base import (
+    GROUP_ROOTS_SQL,
     TABLES,
     ArticleStore,
     PortalStats,
@@ -26,7 +27,25 @@ from dvk_crawl.store.base import (
 )
 from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# Version 4 repairs what earlier versions could leave behind: band rows of replaced
+# signatures (foreign keys were off, so ON DELETE CASCADE never fired), signatures
+# whose batch was never committed, articles marked as copies of themselves by a
+# refresh, and groups rooted by arrival instead of publication. Copies then point at
+# the earliest-published stored article of their group.
+REPAIR_COPY_LINKS = (
+    "DELETE FROM signatures WHERE id NOT IN (SELECT id FROM articles)",
+    "DELETE FROM signature_bands WHERE seq NOT IN (SELECT seq FROM signatures)",
+    "UPDATE articles SET duplicate_of = NULL, record = json_set(record, '$.duplicate_of', NULL)"
+    " WHERE duplicate_of = id OR duplicate_of NOT IN (SELECT id FROM articles)",
+    # Materialised first: SQLite's UPDATE … FROM must not read the rows it is changing.
+    f"CREATE TEMP TABLE dvk_new_roots AS SELECT * FROM ({GROUP_ROOTS_SQL}) WHERE new_root <> root",
+    "UPDATE articles SET duplicate_of = nullif(r.new_root, articles.id),"
+    " record = json_set(record, '$.duplicate_of', nullif(r.new_root, articles.id))"
+    " FROM dvk_new_roots r WHERE articles.id = r.root OR articles.duplicate_of = r.root",
+    "DROP TABLE dvk_new_roots",
+    "UPDATE signatures SET duplicate_of = (SELECT a.duplicate_of FROM articles a WHERE a.id = signatures.id)",
+)
 _MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE articles (
@@ -77,6 +96,10 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX visits_portal ON visits (portal);
     """,
+    4: f"""
+    CREATE INDEX articles_duplicate_of ON articles (duplicate_of);
+    {"; ".join(REPAIR_COPY_LINKS)}
+    """,
 }
 
 
@@ -99,6 +122,9 @@ class SqliteStore(ArticleStore):
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            # Off by default in SQLite, per connection: without it ON DELETE CASCADE
+            # never fires and a replaced signature leaves its band rows behind.
+            self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open store {self.path}: {error}") from error
@@ -163,9 +189,10 @@ class SqliteStore(ArticleStore):
     def has_id(self, article_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
 
-    def id_for_hash(self, content_hash: str) -> str | None:
+    def id_for_hash(self, content_hash: str, other_than: str | None = None) -> str | None:
         row = self.db.execute(
-            "SELECT id FROM articles WHERE content_hash = ? ORDER BY stored_at, id LIMIT 1", (content_hash,)
+            "SELECT id FROM articles WHERE content_hash = ? AND id IS NOT ? ORDER BY stored_at, id LIMIT 1",
+            (content_hash, other_than),
         ).fetchone()
         return row[0] if row else None
 
@@ -237,8 +264,29 @@ class SqliteStore(ArticleStore):
         return [SignatureRow(i, bytes(sig), dup) for i, sig, dup in rows]
 
     def original_of(self, article_id: str) -> str | None:
-        row = self.db.execute("SELECT duplicate_of FROM signatures WHERE id = ?", (article_id,)).fetchone()
+        row = self.db.execute("SELECT duplicate_of FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
+
+    def copy_group(self, root: str) -> list[tuple[str, str | None]]:
+        rows = self.db.execute(
+            "SELECT id, published_at FROM articles WHERE id = ? UNION SELECT id, published_at FROM articles"
+            " WHERE duplicate_of = ?",
+            (root, root),
+        )
+        return [(i, published_at) for i, published_at in rows]
+
+    def relink_copies(self, ids: list[str], root: str) -> None:
+        links = [(None if i == root else root, i) for i in ids]
+        try:
+            with self._transaction():
+                self.db.executemany(
+                    "UPDATE articles SET duplicate_of = ?1, record = json_set(record, '$.duplicate_of', ?1)"
+                    " WHERE id = ?2",
+                    links,
+                )
+                self.db.executemany("UPDATE signatures SET duplicate_of = ? WHERE id = ?", links)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
 
     def add_visit(self, article_id: str, portal: str, outcome: str, url: str) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
