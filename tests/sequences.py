@@ -370,22 +370,24 @@ class SequenceRun:
         """
         with self.replica.serve() as urls:
             command = crawl_command(step.portal, urls[step.portal], self.workdir, "-s", "LOG_LEVEL=DEBUG", *args)
-            crawl = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            assert crawl.stdout is not None
             sent = False
-            for count, _line in enumerate(crawl.stdout, start=1):
-                if count == step.a and crawl.poll() is None:
-                    crawl.send_signal(signum)
-                    sent = True
-            returncode = crawl.wait(timeout=STEP_TIMEOUT)
+            with subprocess.Popen(
+                command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            ) as crawl:
+                assert crawl.stdout is not None
+                for count, _line in enumerate(crawl.stdout, start=1):
+                    if count == step.a and crawl.poll() is None:
+                        crawl.send_signal(signum)
+                        sent = True
+                returncode = crawl.wait(timeout=STEP_TIMEOUT)
         if (returncode == 0) == sent:
             want = "non-zero" if sent else "0"
             self.fail("exit code", f"{step}: exit {returncode}, want {want} ({'interrupted' if sent else 'finished'})")
         return sent
 
     def do_migrate(self, step: Step) -> None:
-        if self.postgres_url is None:
-            return
+        if self.postgres_url is None or not stored_records(self.store_url):
+            return  # nothing crawled yet: migrate-store rightly refuses a missing store
         self.migrated = True
         code, _out, err = run_cli("migrate-store", "--from", self.store_url, "--to", self.postgres_url)
         if code != 0:
