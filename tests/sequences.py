@@ -296,6 +296,7 @@ class SequenceRun:
         self.killed_ids: set[str] = set()
         """Ids committed by a killed run: the feed may lack them (the kill can fall between commit and feed)."""
         self.ever_stored: set[str] = set()
+        self.jobs = 0
         self.outcome = Outcome([])
 
     def play(self, steps: list[Step]) -> Outcome:
@@ -355,7 +356,8 @@ class SequenceRun:
             self.killed_ids |= set(stored_records(self.store_url))
 
     def do_jobdir(self, step: Step) -> None:
-        jobdir = ("-s", f"JOBDIR={self.workdir / 'job'}")
+        self.jobs += 1  # a job of its own: a finished job may rightly refuse to start again
+        jobdir = ("-s", f"JOBDIR={self.workdir / f'job{self.jobs}'}")
         self.interrupt(step, signal.SIGINT, list(jobdir))
         self.crawl(step.portal, "JOBDIR resume", *jobdir, expect_success=True)
         # A finished job run again either runs anew (0) or stops with one line (non-zero):
@@ -364,26 +366,34 @@ class SequenceRun:
             run_crawl(step.portal, urls[step.portal], self.workdir, *jobdir, timeout=STEP_TIMEOUT)
 
     def interrupt(self, step: Step, signum: signal.Signals, args: list[str]) -> bool:
-        """Start a crawl, send ``signum`` after ``step.a`` log lines; True if it came in time.
+        """Start a crawl, send ``signum`` after ``step.a`` log lines; True if it interrupted the crawl.
 
-        The moment is chosen by the crawl's own progress (its DEBUG log lines), never by a clock.
+        The moment is chosen by the crawl's own progress (its DEBUG log lines), never by a
+        clock. A crawl that ended first, or (SIGINT) never logged receiving it, was not
+        interrupted and must exit 0.
         """
         with self.replica.serve() as urls:
             command = crawl_command(step.portal, urls[step.portal], self.workdir, "-s", "LOG_LEVEL=DEBUG", *args)
-            sent = False
+            after: list[str] = []
             with subprocess.Popen(
                 command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
             ) as crawl:
                 assert crawl.stdout is not None
-                for count, _line in enumerate(crawl.stdout, start=1):
-                    if count == step.a and crawl.poll() is None:
+                for count, line in enumerate(crawl.stdout, start=1):
+                    if after:
+                        after.append(line)
+                    elif count == step.a and crawl.poll() is None:
                         crawl.send_signal(signum)
-                        sent = True
+                        after.append(line)
                 returncode = crawl.wait(timeout=STEP_TIMEOUT)
-        if (returncode == 0) == sent:
-            want = "non-zero" if sent else "0"
-            self.fail("exit code", f"{step}: exit {returncode}, want {want} ({'interrupted' if sent else 'finished'})")
-        return sent
+        if signum == signal.SIGKILL:
+            interrupted = returncode == -signal.SIGKILL
+        else:
+            interrupted = any("Received SIGINT" in line for line in after)
+        if (returncode == 0) == interrupted:
+            want, how = ("non-zero", "interrupted") if interrupted else ("0", "finished first")
+            self.fail("exit code", f"{step}: exit {returncode}, want {want} ({how})")
+        return interrupted
 
     def do_migrate(self, step: Step) -> None:
         if self.postgres_url is None or not stored_records(self.store_url):
