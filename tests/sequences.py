@@ -235,7 +235,7 @@ class Step:
             signal_name = "SIGKILL" if self.op == "kill" else "SIGINT, resume, re-run"
             return f"{self.op} {self.portal} ({signal_name} after {self.a} log lines)"
         if self.op == "window":
-            return f"window {self.portal} (days {self.a}..{self.b} of the served publication days)"
+            return f"window {self.portal} (days [{self.a}] to [{self.b}] of the served publication days)"
         if self.op == "publish":
             return f"publish late copy {self.a % LATE_COPIES}"
         if self.op == "migrate":
