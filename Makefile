@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SPIDER ?= baohatinh
 ARGS ?=
 
-.PHONY: install demo test lint crawl bench clean
+.PHONY: install demo test lint crawl bench soak clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ crawl: install
 ## adds dedup at 100,000 articles, about 10 more); results in bench/results/<date>.json
 bench: install
 	$(BIN)/python -m bench.run_all $(if $(BENCH_FULL),--full)
+
+## make soak [SOAK_SEQUENCES=300]: the operation-sequence test of docs/reliability.md with hundreds of
+## sequences (not part of make test; hours on a small machine); prints the totals at the end
+SOAK_SEQUENCES ?= 300
+soak: install
+	DVK_SOAK_SEQUENCES=$(SOAK_SEQUENCES) $(BIN)/python -m pytest tests/test_operation_sequences.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -228,19 +229,24 @@ class _SiteWriter:
         target.write_text(content, encoding="utf-8")
         self.routes[route] = {"file": file, **({"content_type": content_type} if content_type else {})}
 
-    def write_sitemaps(self, index_path: str, articles: list[SyntheticArticle]) -> None:
+    def write_sitemaps(
+        self, index_path: str, articles: list[SyntheticArticle], arrived: Mapping[int, datetime] | None = None
+    ) -> None:
+        """Monthly sitemaps; an entry's ``lastmod`` is when it ``arrived`` (by post id), else its publication."""
+        arrived = arrived or {}
         months: dict[tuple[int, int], list[SyntheticArticle]] = {}
         for article in articles:
             months.setdefault((article.published.year, article.published.month), []).append(article)
         entries = []
         for (year, month), members in sorted(months.items(), reverse=True):
             path = f"/sitemaps/news-{year}-{month}.xml"
+            lastmods = {a.post_id: arrived.get(a.post_id, a.published).isoformat() for a in members}
             urls = "".join(
-                f"<url><loc>{escape(self.url(a))}</loc><lastmod>{a.published.isoformat()}</lastmod></url>\n"
+                f"<url><loc>{escape(self.url(a))}</loc><lastmod>{lastmods[a.post_id]}</lastmod></url>\n"
                 for a in members
             )
             self.add(path, f"sitemaps/news-{year}-{month}.xml", _urlset(urls), _XML)
-            lastmod = max(a.published for a in members).isoformat()
+            lastmod = max(arrived.get(a.post_id, a.published) for a in members).isoformat()
             entries.append(f"<sitemap><loc>{self.home}{path}</loc><lastmod>{lastmod}</lastmod></sitemap>\n")
         index = f'{_XML_HEAD}<sitemapindex xmlns="{_SITEMAP_NS}">\n{"".join(entries)}</sitemapindex>\n'
         self.add(index_path, "sitemap.xml", index, _XML)
