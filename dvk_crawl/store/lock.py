@@ -80,8 +80,8 @@ class FileCrawlLock(CrawlLock):
         """
         try:
             fd = os.open(target, os.O_RDWR | os.O_CLOEXEC)  # a write lock needs a descriptor open for writing
-        except PermissionError:
-            return  # a read-only store: no crawl writes it, and the store's write check says so
+        except OSError:  # EACCES, EROFS: a read-only store; no crawl writes it, and its write check says so
+            return
         kind = fcntl.F_RDLCK if self.shared else fcntl.F_WRLCK
         try:
             fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(kind, _identity_offset(self.name)))
