@@ -435,9 +435,10 @@ def test_a_utf8_page_with_a_windows_1258_paragraph_is_decoded_per_segment() -> N
 
 
 def test_in_replica_mode_only_the_replica_port_is_the_portal() -> None:
-    spider = make_spider(base_url="http://127.0.0.1:8999")
+    spider = make_spider(settings={"DVK_ARCHIVE_BASE_URL": "http://127.0.0.1:7777"}, base_url="http://127.0.0.1:8999")
     middleware = ReplicaPortMiddleware(spider.crawler)
     assert middleware.process_request(Request("http://127.0.0.1:8999/a-post1.html")) is None
+    assert middleware.process_request(Request("http://127.0.0.1:7777/cdx/search/cdx")) is None  # a fake archive
     assert middleware.process_request(Request("https://baohatinh.vn/a-post1.html")) is None
     with pytest.raises(IgnoreRequest) as error:
         middleware.process_request(Request("http://127.0.0.1:6379/"))

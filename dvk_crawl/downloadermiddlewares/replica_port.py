@@ -3,8 +3,9 @@
 ``allowed_domains`` holds host names, and Scrapy's OffsiteMiddleware compares host names
 only: with ``-a base_url=http://127.0.0.1:8000`` a redirect (or link) to
 ``http://127.0.0.1:22/`` or to another local service would pass as the portal. This
-middleware, beside OffsiteMiddleware (which stays), drops requests to the replica's host on
-any other port, with the offsite message, so they are counted as ``offsite_redirect``.
+middleware, beside OffsiteMiddleware (which stays), drops requests to the replica's host
+on any other port (but the web archive's, when that is on the same host), with the
+offsite message, so they are counted as ``offsite_redirect``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ class ReplicaPortMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        base_url = getattr(self.crawler.spider, "base_url", None)
+        spider = self.crawler.spider
+        base_url = getattr(spider, "base_url", None)
         if not base_url:
             return
         base, target = urlsplit(base_url), urlparse_cached(request)
-        if target.hostname == base.hostname and _port(target) != _port(base):
+        if target.hostname != base.hostname:
+            return
+        # The web archive (DVK_ARCHIVE_URL) may be another server on the same host: a fake
+        # archive on loopback beside the replica.
+        archive = getattr(spider, "archive_base", None)
+        served = [base, *([urlsplit(archive)] if archive else [])]
+        if _port(target) not in {_port(url) for url in served if url.hostname == target.hostname}:
             raise IgnoreRequest(f"Filtered offsite request to {target.netloc!r}: not the replica's port")
