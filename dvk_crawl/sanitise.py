@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from dvk_crawl.record import Article
@@ -22,7 +23,15 @@ LINK_SCHEMES = frozenset({"http", "https"})
 """The only schemes an image or attachment URL may have: ``javascript:``, ``vbscript:``
 and ``data:`` URLs would run or embed content wherever a user opens the record."""
 
-FIELD_LIMITS = {"title": 1_000, "lead": 5_000, "text": 1_000_000, "section": 500, "author": 200, "tag": 200}
+FIELD_LIMITS = {
+    "title": 1_000,
+    "lead": 5_000,
+    "text": 1_000_000,
+    "section": 500,
+    "author": 200,
+    "tag": 200,
+    "caption": 1_000,
+}
 """Characters kept per field (per entry for authors and tags): a real article stays far
 below; a broken template that pours the whole page (a 1M-character title) is cut."""
 LIST_LIMIT = 500
@@ -68,6 +77,13 @@ def cap_fields(article: Article) -> Counter[str]:
         if len(values) > LIST_LIMIT:
             setattr(article, name, values[:LIST_LIMIT])
             cut[name] += 1
+    limit = FIELD_LIMITS["caption"]
+    if any(image.caption and len(image.caption) > limit for image in article.images):
+        article.images = [
+            replace(image, caption=image.caption[:limit] if image.caption else image.caption)
+            for image in article.images
+        ]
+        cut["captions"] += 1
     return cut
 
 

@@ -41,8 +41,9 @@ from dvk_crawl.downloadermiddlewares.replica_port import ReplicaPortMiddleware
 from dvk_crawl.extract import decode_page, extract_article, extract_with_details
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.middlewares import RetryAfterMiddleware
+from dvk_crawl.record import Image
 from dvk_crawl.replica.server import SITES_DIR
-from dvk_crawl.sanitise import FIELD_LIMITS
+from dvk_crawl.sanitise import FIELD_LIMITS, LIST_LIMIT, cap_fields
 from dvk_crawl.store import open_store
 from dvk_crawl.store.base import PortalStats
 from dvk_crawl.store.lock import CrawlLockedError
@@ -566,3 +567,15 @@ def test_inspect_bounds_the_whole_fetch_not_each_read(hostile_server: str) -> No
     # A byte every 50 ms never trips a 1 s per-read timeout: 600 bytes took 30 s.
     with pytest.raises(CliError, match="did not answer completely within 1 s"):
         fetch.fetch_page(f"{hostile_server}/slow", timeout=1)
+
+
+def test_every_capped_field_is_cut_to_its_limit() -> None:
+    article = extract_article(HTML, URL, fetched_at=CLEAN.fetched_at)
+    article.lead, article.section = "x" * 10_000, "s" * 10_000
+    article.tags, article.authors = ["t" * 500] * 600, ["a"] * 3
+    article.images = [Image("https://baohatinh.vn/a.jpg", "c" * 5_000)]
+    cut = cap_fields(article)
+    assert cut == {"lead": 1, "section": 1, "tags": 1, "captions": 1}
+    assert len(article.lead) == FIELD_LIMITS["lead"] and len(article.section) == FIELD_LIMITS["section"]
+    assert len(article.tags) == LIST_LIMIT and {len(tag) for tag in article.tags} == {FIELD_LIMITS["tag"]}
+    assert article.authors == ["a"] * 3 and len(article.images[0].caption or "") == FIELD_LIMITS["caption"]
