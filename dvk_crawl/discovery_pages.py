@@ -19,6 +19,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 # An RSS or Atom root element near the start, after an XML declaration, comments or a DTD.
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
 _FEED_SNIFF_BYTES = 4096
+_UNDECLARED = "ERR_UNDECLARED_ENTITY"
 # A DOCTYPE with an internal subset: where entities (a "billion laughs" bomb) are declared.
 _INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.DOTALL)
 
@@ -53,7 +54,9 @@ def parse_feed(body: bytes) -> Feed:
         notes.append("feed_entities")
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, remove_comments=True)
     root = etree.fromstring(body, parser)
-    if any(error.level == etree.ErrorLevels.FATAL for error in parser.error_log):
+    # A reference to an entity no longer declared costs only itself; any other fatal
+    # error (the amplification limit, a document cut off) ended the parse early.
+    if any(error.level == etree.ErrorLevels.FATAL and error.type_name != _UNDECLARED for error in parser.error_log):
         notes.append("feed_truncated")
     if root is None:
         return Feed(Selector(text="<rss/>", type="xml"), notes)

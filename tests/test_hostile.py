@@ -379,7 +379,7 @@ def test_rss_served_as_html_is_read_as_a_feed() -> None:
         url="https://baohatinh.vn/rss/home.rss", body=body, encoding="utf-8", request=Request("https://x")
     )
     assert as_xml and requested(spider.parse_rss(response)) == as_xml
-    assert stat(spider, "discovery/feed_served_as_html") == 1
+    assert stat(spider, "discovery/feed_served_as_html") == 1 and stat(spider, "discovery/feed_truncated") == 0
 
 
 def test_an_html_page_at_a_feed_address_is_counted() -> None:
@@ -403,7 +403,7 @@ def test_an_entity_bomb_in_a_feed_costs_nothing_and_is_counted() -> None:
     spider = make_spider()
     assert len(clean) > 3
     assert requested(spider.parse_rss(XmlResponse(url="https://baohatinh.vn/rss/home.rss", body=bomb))) == clean
-    assert stat(spider, "discovery/feed_entities") == 1
+    assert stat(spider, "discovery/feed_entities") == 1 and stat(spider, "discovery/feed_truncated") == 0
 
 
 def test_a_gzipped_sitemap_without_content_encoding_is_gunzipped() -> None:
@@ -579,3 +579,12 @@ def test_every_capped_field_is_cut_to_its_limit() -> None:
     assert len(article.lead) == FIELD_LIMITS["lead"] and len(article.section) == FIELD_LIMITS["section"]
     assert len(article.tags) == LIST_LIMIT and {len(tag) for tag in article.tags} == {FIELD_LIMITS["tag"]}
     assert article.authors == ["a"] * 3 and len(article.images[0].caption or "") == FIELD_LIMITS["caption"]
+
+
+def test_a_feed_cut_short_is_counted() -> None:
+    spider = make_spider()
+    body = (SITE / "rss" / "home.rss").read_bytes()
+    cut = body[: body.index(b"</item>") + len(b"</item>")] + b"<item><link>https://baohatinh.vn/x-post9.html"
+    response = XmlResponse(url="https://baohatinh.vn/rss/home.rss", body=cut)
+    assert requested(spider.parse_rss(response))
+    assert stat(spider, "discovery/feed_truncated") == 1
