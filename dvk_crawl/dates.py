@@ -13,6 +13,9 @@ from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# Publication times outside these years are no publication time (a CMS default such as
+# 0001-01-01, a typo such as 9999-12-31): that one date is unknown, the page is kept.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,19 @@ def in_vietnam(moment: datetime) -> datetime:
     return moment.astimezone(VIETNAM)
 
 
+def plausible_time(moment: datetime, precision: str) -> PublicationTime | None:
+    """The moment in Vietnam, or None when it is out of range.
+
+    Converting ``0001-01-01T00:00:00+08:00`` or ``9999-12-31T23:00:00-12:00`` to +07:00
+    raises ``OverflowError``; one bad date must cost only that date.
+    """
+    try:
+        local = in_vietnam(moment)
+    except OverflowError:
+        return None
+    return PublicationTime(local, precision) if FIRST_YEAR <= local.year <= LAST_YEAR else None
+
+
 def parse_iso(value: str) -> PublicationTime | None:
     """ISO 8601 as found in meta tags and JSON-LD ("2023-08-04T20:15:00+07:00", "2023-08-04")."""
     value = value.strip()
@@ -43,7 +59,7 @@ def parse_iso(value: str) -> PublicationTime | None:
     except ValueError:
         return None
     precision = "day" if len(value) <= 10 else ("second" if value.count(":") >= 2 else "minute")
-    return PublicationTime(in_vietnam(moment), precision)
+    return plausible_time(moment, precision)
 
 
 def parse_rfc822(value: str) -> PublicationTime | None:
@@ -52,7 +68,7 @@ def parse_rfc822(value: str) -> PublicationTime | None:
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         return None
-    return PublicationTime(in_vietnam(moment), "second")
+    return plausible_time(moment, "second")
 
 
 # d/m/yyyy or d-m-yyyy, with an optional h:mm[:ss] [AM|PM] before or after it.
@@ -83,13 +99,13 @@ def _from_match(parts: dict[str, str | None]) -> PublicationTime | None:
     except ValueError:
         return None
     if parts.get("hour") is None:
-        return PublicationTime(day.replace(tzinfo=VIETNAM), "day")
+        return plausible_time(day, "day")
     hour = _to_24_hour(int(parts["hour"] or 0), parts.get("ampm"))
     minute, second = int(parts["minute"] or 0), int(parts.get("second") or 0)
     if hour > 23 or minute > 59 or second > 59:
-        return PublicationTime(day.replace(tzinfo=VIETNAM), "day")
-    moment = day.replace(hour=hour, minute=minute, second=second, tzinfo=VIETNAM)
-    return PublicationTime(moment, "second" if parts.get("second") else "minute")
+        return plausible_time(day, "day")
+    moment = day.replace(hour=hour, minute=minute, second=second)
+    return plausible_time(moment, "second" if parts.get("second") else "minute")
 
 
 def _to_24_hour(hour: int, ampm: str | None) -> int:

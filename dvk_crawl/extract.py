@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import logging
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from dvk_crawl.language import detect_language
 from dvk_crawl.portals.base import ParsedPage, Portal
 from dvk_crawl.portals.registry import get_portal, portal_for_url
 from dvk_crawl.record import Article
+from dvk_crawl.sanitise import cap_fields, drop_unsafe_links, flatten_deep_nesting, strip_control_chars
 from dvk_crawl.text import PARAGRAPH_SEPARATOR, content_hash, normalize_line
 
 # trafilatura warns "discarding data" whenever a container holds no text; an empty page
@@ -47,6 +48,10 @@ class Extraction:
     parsed: ParsedPage
     decode_fallback: str | None = None
     """See :attr:`DecodedPage.fallback`."""
+    cleaned: dict[str, int] = field(default_factory=dict)
+    """What :mod:`dvk_crawl.sanitise` removed (``unsafe_links``, ``cut_<field>``,
+    ``deep_nesting``: tags), counted
+    by the crawl as ``dvk/clean/<name>``."""
 
 
 @cache  # found once: inside an egg each lookup of the packaged seeds opens the zip file again
@@ -61,8 +66,11 @@ class DecodedPage:
     encoding: str
     fallback: str | None = None
     """What the decoder did beyond the page's own declaration, for the crawl's stats
-    (``dvk/decode/<fallback>``): ``cp1258_declared_utf8``, ``cp1258_undeclared`` or
-    ``undeclared_utf8``; None when the declared charset held."""
+    (``dvk/decode/<fallback>``): ``cp1258_declared_utf8``, ``cp1258_undeclared``,
+    ``cp1258_segments`` (UTF-8 with Windows-1258 segments) or ``undeclared_utf8``;
+    None when the declared charset held."""
+    control_chars: int = 0
+    """C0 control characters (and U+FFFE/U+FFFF) removed: counted ``dvk/clean/control_chars``."""
 
 
 # Legacy Vietnamese sites wrote Windows-1258 and often declared UTF-8 (the CMS template)
@@ -80,22 +88,42 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     declared = read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
     encoding, text = html_to_unicode(content_type, body)
     fallback = None if declared else "undeclared_utf8"
-    if codecs.lookup(encoding).name == "utf-8" and _mostly_not_utf8(body):
-        encoding, text = LEGACY_ENCODING, body.decode(LEGACY_ENCODING, errors="replace")
-        fallback = "cp1258_declared_utf8" if declared else "cp1258_undeclared"
-    return DecodedPage(unicodedata.normalize("NFC", text), encoding, fallback)
+    if codecs.lookup(encoding).name == "utf-8" and not _is_utf8(body):
+        if _mostly_not_utf8(body):
+            encoding, text = LEGACY_ENCODING, body.decode(LEGACY_ENCODING, errors="replace")
+            fallback = "cp1258_declared_utf8" if declared else "cp1258_undeclared"
+        else:
+            # A UTF-8 template around text pasted from a Windows-1258 editor: each
+            # segment that is not UTF-8 is read as Windows-1258, the rest stays UTF-8.
+            text, fallback = body.decode("utf-8", errors=_SEGMENT_FALLBACK), "cp1258_segments"
+    clean, removed = strip_control_chars(unicodedata.normalize("NFC", text))
+    return DecodedPage(clean, encoding, fallback, removed)
+
+
+def _decode_segment_as_legacy(error: UnicodeError) -> tuple[str, int]:
+    """A codecs error handler: the bytes UTF-8 could not decode, as Windows-1258."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode(LEGACY_ENCODING, errors="replace"), error.end
+
+
+_SEGMENT_FALLBACK = "dvk-cp1258-segments"
+codecs.register_error(_SEGMENT_FALLBACK, _decode_segment_as_legacy)
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mostly_not_utf8(body: bytes) -> bool:
     """More broken UTF-8 sequences than good non-ASCII characters: another encoding.
 
-    A UTF-8 page with a stray byte (a title cut in the middle of a character) stays UTF-8.
+    Fewer (a UTF-8 page with a paragraph pasted in Windows-1258) are decoded per segment.
     """
-    try:
-        body.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        pass
     text = body.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
     return broken > sum(1 for char in text if char > "\x7f") - broken
@@ -104,7 +132,7 @@ def _mostly_not_utf8(body: bytes) -> bool:
 def decode_html(html: str | bytes, content_type: str | None = None) -> str:
     """The page's text (see :func:`decode_page`), NFC."""
     if isinstance(html, str):
-        return unicodedata.normalize("NFC", html)
+        return strip_control_chars(unicodedata.normalize("NFC", html))[0]
     return decode_page(html, content_type).text
 
 
@@ -168,16 +196,24 @@ def extract_with_details(
     if not is_html(html, content_type):
         raise ExtractionError("not_html", f"{url}: the page is empty or not HTML ({content_type or 'no type'})")
     decoded = decode_page(html, content_type) if isinstance(html, bytes) else DecodedPage(decode_html(html), "str")
-    text = decoded.text
+    text, flattened = flatten_deep_nesting(decoded.text)
     page = Selector(text=text)
     parser = site.parser_for(page)(page, canonical)
     parsed = parser.parse()
     canonical = _declared_canonical(site, parser.canonical_url(), key) or canonical
     article = _build_record(site, canonical, key, parsed, type(parser).NAME, type(parser).VERSION)
+    cleaned = _sanitise(article) | ({"deep_nesting": flattened} if flattened else {})
     article.fetched_at = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
     article.source = source
     annotate(article, keywords or default_keywords())
-    return Extraction(article, parsed, decoded.fallback)
+    return Extraction(article, parsed, decoded.fallback, cleaned)
+
+
+def _sanitise(article: Article) -> dict[str, int]:
+    """Script URLs out, oversized fields cut (before the hash is taken): what was done."""
+    cleaned = {f"cut_{name}": n for name, n in cap_fields(article).items()}
+    unsafe = drop_unsafe_links(article)
+    return cleaned | ({"unsafe_links": unsafe} if unsafe else {})
 
 
 def _declared_canonical(site: Portal, declared: str | None, key: str) -> str | None:

@@ -59,5 +59,8 @@ class RetryAfterMiddleware:
             return 0.0
         if request.meta.get("retry_times", 0) >= request.meta.get("max_retry_times", self.retry_times):
             return 0.0  # RetryMiddleware gives up: nothing to wait for
-        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        header = response.headers.get(b"Retry-After")
+        asked = retry_after_seconds(header)
+        if header and asked is None:
+            self.stats.inc_value("dvk/retry_after/unreadable")  # retried without waiting
         return min(asked, self.max_wait) if asked else 0.0

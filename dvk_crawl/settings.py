@@ -38,6 +38,8 @@ ADDONS = {"dvk_crawl.distributed.DistributedCrawl": 100, "dvk_crawl.storefiles.S
 # Before RetryMiddleware (550) in the response chain: a 429/503 from the web archive
 # makes its download slot wait what Retry-After asks before the retry.
 DOWNLOADER_MIDDLEWARES = {
+    # Beside OffsiteMiddleware (50): in replica mode only base_url's port is the portal.
+    "dvk_crawl.downloadermiddlewares.replica_port.ReplicaPortMiddleware": 55,
     "dvk_crawl.archive.middleware.RetryAfterMiddleware": 560,
     # Also before RetryMiddleware: a portal's 503/429 is retried after what Retry-After asks.
     "dvk_crawl.middlewares.RetryAfterMiddleware": 570,

@@ -44,6 +44,7 @@ def test_every_download_has_a_size_and_time_limit() -> None:
     assert 0 <= project_settings.RETRY_TIMES <= 5
     # dvk-crawl's own fetch (inspect URL, record) keeps the crawl's limits.
     assert fetch.MAX_BYTES == project_settings.DOWNLOAD_MAXSIZE
+    assert fetch.MAX_REDIRECTS == project_settings.REDIRECT_MAX_TIMES
     assert 0 < fetch.DEFAULT_TIMEOUT <= project_settings.DOWNLOAD_TIMEOUT
 
 

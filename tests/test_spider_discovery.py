@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from tempfile import mkdtemp
+from typing import Any
 
 import pytest
 from scrapy import Request
@@ -17,8 +18,10 @@ SITE = SITES_DIR / "baohatinh"
 REPLICA = "http://127.0.0.1:8999"
 
 
-def make_spider(**arguments: str) -> BaohatinhSpider:
-    crawler = get_crawler(BaohatinhSpider, settings_dict={"DVK_STORE_URL": f"sqlite:///{mkdtemp()}/t.sqlite"})
+def make_spider(settings: dict[str, Any] | None = None, **arguments: str) -> BaohatinhSpider:
+    crawler = get_crawler(
+        BaohatinhSpider, settings_dict={"DVK_STORE_URL": f"sqlite:///{mkdtemp()}/t.sqlite", **(settings or {})}
+    )
     crawler.stats.open_spider()
     spider = BaohatinhSpider.from_crawler(crawler, **arguments)
     crawler.spider = spider
@@ -116,6 +119,6 @@ def test_a_parser_crash_is_counted_and_logged_not_raised(monkeypatch: pytest.Mon
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("layout changed")
 
-    monkeypatch.setattr("dvk_crawl.spiders.base.extract_article", broken)
+    monkeypatch.setattr("dvk_crawl.spiders.base.extract_with_details", broken)
     assert list(spider.parse_article(response(HtmlResponse, url, body=b"<html></html>"), canonical_url=url)) == []
     assert stat(spider, "dropped/parser_error") == 1

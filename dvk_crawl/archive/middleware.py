@@ -63,11 +63,12 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     if not value:
         return None
     text = value.decode("latin-1").strip()
-    if text.isdigit():
+    # isdigit() alone accepts "²" (b"\xb2" read as Latin-1), which float() refuses.
+    if text.isascii() and text.isdigit():
         return float(text)
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dvk_crawl.config import SETTINGS
-from dvk_crawl.dates import parse_cli_date
+from dvk_crawl.dates import FIRST_YEAR, LAST_YEAR, parse_cli_date
 from dvk_crawl.store import ArticleStore, StoreError, open_store
 
 DEFAULT_STORE_URL: str = SETTINGS["DVK_STORE_URL"].default
@@ -70,9 +70,13 @@ def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return parse_cli_date(value, option).date()
+        day = parse_cli_date(value, option).date()
     except ValueError as error:
         raise CliError(str(error)) from None
+    # 9999-12-31 parses, but the day after it (the end of the window) does not exist.
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CliError(f"{option}={value} is out of range: use a day from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31")
+    return day
 
 
 def check_window(since: date | None, until: date | None) -> None:

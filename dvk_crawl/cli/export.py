@@ -13,7 +13,9 @@ import argparse
 import csv
 import json
 import os
+import stat
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +38,8 @@ COLUMNS: tuple[str, ...] = tuple(article_schema()["properties"])
 LIST_SEPARATOR = " | "
 JSON_COLUMNS = frozenset({"images"})  # lists of objects: JSON text in a CSV cell
 PARQUET_BATCH = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CELL_LIMIT = 32_767  # Excel's limit on the characters of one cell
 PARQUET_MISSING = "parquet export needs pyarrow: pip install 'dvk_crawl[parquet]'"
 
 
@@ -80,14 +84,16 @@ def run(args: argparse.Namespace) -> int:
         progress = Progress("export", "records")
         try:
             with _output(args.output, binary=writer_class.BINARY) as stream:
-                written = export_records(records, writer_class(stream), progress)
+                writer = writer_class(stream)
+                written = export_records(records, writer, progress)
         finally:
             # End the store's cursor now, not at garbage collection after the store closed.
             getattr(records, "close", lambda: None)()
     finally:
         store.close()
     where = "stdout" if args.output == "-" else args.output
-    print(f"exported {written} records to {where} in {progress.elapsed:.1f}s", file=sys.stderr)
+    changed = "".join(f"; {n} {what}" for what, n in getattr(writer, "changed", {}).items())
+    print(f"exported {written} records to {where} in {progress.elapsed:.1f}s{changed}", file=sys.stderr)
     return 0
 
 
@@ -108,11 +114,15 @@ def _output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
     if target == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
-    path = Path(target)
-    if not path.parent.is_dir():
-        raise CliError(f"no folder {path.parent} for -o {target}: create it first")
+    path = _output_path(target)
+    if path.exists() and _is_stream(path):
+        # A device or a pipe is written in place: renaming over it would replace the
+        # node itself (as root, -o /dev/null would become a regular file).
+        with _open_fd(os.open(path, os.O_WRONLY | os.O_NOCTTY), binary) as stream:
+            yield stream
+        return
     partial = path.with_name(path.name + ".part")
-    stream: IO[Any] = open(partial, "wb") if binary else open(partial, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    stream = _open_fd(_create_exclusive(partial, target), binary)
     try:
         yield stream
     except BaseException:
@@ -121,6 +131,44 @@ def _output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
         raise
     stream.close()
     os.replace(partial, path)
+
+
+def _output_path(target: str) -> Path:
+    """Where ``-o`` writes: a symlink's target (the link stays), never a folder."""
+    if not target.strip():
+        raise CliError("-o is empty: name the output file, or - for stdout")
+    path = Path(target)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.is_dir():
+        raise CliError(f"-o {target} is a folder: name a file in it")
+    if not path.parent.is_dir():
+        raise CliError(f"no folder {path.parent} for -o {target}: create it first")
+    if path.exists() and not path.is_file() and not _is_stream(path):
+        raise CliError(f"-o {target} is not a regular file, a device or a pipe: name another path")
+    return path
+
+
+def _is_stream(path: Path) -> bool:
+    mode = path.stat().st_mode
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def _create_exclusive(partial: Path, target: str) -> int:
+    """The partial file, created new: a file or symlink already there (planted, or left by
+    a killed export) is neither followed nor overwritten."""
+    try:
+        return os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    except FileExistsError:
+        raise CliError(
+            f"{partial} exists (an interrupted export, or one still running): remove it, then export -o {target} again"
+        ) from None
+    except OSError as error:
+        raise CliError(f"cannot write {partial} for -o {target}: {error.strerror}") from None
+
+
+def _open_fd(fd: int, binary: bool) -> IO[Any]:
+    return open(fd, "wb") if binary else open(fd, "w", encoding="utf-8", newline="")
 
 
 class Writer(Protocol):
@@ -169,6 +217,19 @@ def csv_cell(column: str, value: Any) -> Any:
     return value
 
 
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text and never runs, at most as long as a cell holds.
+
+    The OWASP rule against CSV injection: a cell starting with ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return (a title such as ``=HYPERLINK(…)``) gets a leading ``'``. Excel
+    keeps at most 32,767 characters in a cell and splits a longer one over the next rows,
+    so longer text is cut there; the JSONL and Parquet exports keep every character.
+    """
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text[:CSV_CELL_LIMIT]
+
+
 class CsvWriter:
     """A header row, then one row per record, columns in schema order, UTF-8."""
 
@@ -178,13 +239,25 @@ class CsvWriter:
         self.stream = stream
         self.csv = csv.writer(stream)
         self.csv.writerow(COLUMNS)
+        self.changed: Counter[str] = Counter()
+        """What :func:`spreadsheet_safe` changed, for the closing line of the export."""
 
     @classmethod
     def check_available(cls) -> None:
         return None
 
     def write(self, record: dict[str, Any]) -> None:
-        self.csv.writerow([csv_cell(column, record.get(column)) for column in COLUMNS])
+        self.csv.writerow([self.safe_cell(csv_cell(column, record.get(column))) for column in COLUMNS])
+
+    def safe_cell(self, cell: Any) -> Any:
+        if not isinstance(cell, str):
+            return cell
+        prefixed = cell.startswith(FORMULA_STARTS)
+        if prefixed:
+            self.changed["formula-like cells prefixed with '"] += 1
+        if len(cell) + prefixed > CSV_CELL_LIMIT:
+            self.changed[f"cells cut at {CSV_CELL_LIMIT:,} characters"] += 1
+        return spreadsheet_safe(cell)
 
     def close(self) -> None:
         self.stream.flush()

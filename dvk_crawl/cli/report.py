@@ -10,12 +10,15 @@ browser test checks that the charts rendered with the store's numbers.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from html import escape
 
 from dvk_crawl.cli.stats import RunInfo, stats_rows
+from dvk_crawl.dates import FIRST_YEAR, LAST_YEAR
 from dvk_crawl.store.base import PortalStats
 
+_MONTH = re.compile(r"(?P<year>\d{4})-(?:0[1-9]|1[0-2])")
 PALETTE = (
     "#4e79a7",
     "#f28e2b",
@@ -62,7 +65,8 @@ def render_report(portals: list[PortalStats], runs: dict[str, list[RunInfo]], ge
         f"<p>Generated {escape(generated)} by <code>dvk-crawl stats --html</code>.</p>",
         _table(rows),
         "<h2>Articles per month, by portal</h2>",
-        "<p>By publication month; articles without a date are not in the chart.</p>",
+        f"<p>By publication month; articles without a date (or dated outside {FIRST_YEAR}–{LAST_YEAR})"
+        " are not in the chart.</p>",
         months_chart(portals),
         "<h2>Dropped pages by reason, per run</h2>",
         f"<p>Each spider's newest {RUNS_PER_SPIDER} runs, from the store's run history.</p>",
@@ -102,6 +106,16 @@ def _when(iso: str) -> str:
     return f"{iso[:16].replace('T', ' ')} UTC" if iso else "?"
 
 
+def chartable_month(month: str) -> bool:
+    """A ``YYYY-MM`` of a plausible publication year.
+
+    A tampered or foreign store may hold ``published_at`` values such as ``abcd-ef`` or
+    ``9999-12-31``: charting them would loop forever or draw a 96,000-month axis.
+    """
+    match = _MONTH.fullmatch(month)
+    return match is not None and FIRST_YEAR <= int(match["year"]) <= LAST_YEAR
+
+
 def month_range(first: str, last: str) -> list[str]:
     """Every ``YYYY-MM`` from ``first`` to ``last``, gaps included (a gap is news too)."""
     year, month = int(first[:4]), int(first[5:7])
@@ -127,11 +141,11 @@ def _legend(entries: list[tuple[str, str]]) -> str:
 
 def months_chart(portals: list[PortalStats]) -> str:
     """Stacked bars: one per month, one segment per portal."""
-    counts = {(p.portal, month): n for p in portals for month, n in p.months.items()}
+    counts = {(p.portal, month): n for p in portals for month, n in p.months.items() if chartable_month(month)}
     if not counts:
         return '<p class="empty" id="articles-per-month-empty">No dated articles in the store.</p>'
     months = month_range(min(m for _, m in counts), max(m for _, m in counts))
-    names = [p.portal for p in portals if p.months]
+    names = list(dict.fromkeys(portal for portal, _ in counts))
     colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
     totals = {month: sum(counts.get((name, month), 0) for name in names) for month in months}
     top, step = axis(max(totals.values()))

@@ -234,7 +234,7 @@ class ArticleParser:
         for block in self.page.css('script[type="application/ld+json"]::text').getall():
             try:
                 data = json.loads(block)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
                 continue
             items = data if isinstance(data, list) else data.get("@graph", [data])
             objects.extend(item for item in items if isinstance(item, dict))

@@ -13,7 +13,7 @@ and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -22,7 +22,7 @@ import scrapy
 from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.settings import BaseSettings
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -37,7 +37,8 @@ from dvk_crawl.dates import (
     parse_rfc822,
     parse_vietnamese_datetime,
 )
-from dvk_crawl.extract import ExtractionError, decode_page, extract_article, is_html
+from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, parse_feed, sitemap_body
+from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords
 from dvk_crawl.pipelines.base import FINAL_REASONS
@@ -213,18 +214,36 @@ class PortalSpider(ArchiveSource):
     # -- discovery callbacks ------------------------------------------------------
 
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
-        if not isinstance(response, TextResponse):
+        feed = self.read_feed(response)
+        if feed is None:
             self.count_drop("not_a_feed", response.url)
             return
-        for item in response.xpath("//item | //*[local-name()='entry']"):
+        for item in feed.xpath("//item | //*[local-name()='entry']"):
             link = item.xpath("link/text() | *[local-name()='link']/@href").get("").strip()
-            published = parse_rfc822(item.xpath("pubDate/text()").get("") or "")
+            published = self.item_date(item.xpath("pubDate/text()").get(""), parse_rfc822)
             if link and self.in_window(published):
                 yield from self.article_requests([link])
 
+    def read_feed(self, response: Response) -> Selector | None:
+        """The feed, also when served as ``text/html`` (whose parser would lose every
+        ``<link>``: an empty element in HTML); None when the page is no feed."""
+        if not isinstance(response, TextResponse):
+            return None
+        if not isinstance(response, XmlResponse):
+            if not looks_like_feed(response.body):
+                return None
+            self.count("discovery/feed_served_as_html")
+        feed = parse_feed(response.body)
+        for note in feed.notes:
+            self.count(f"discovery/{note}")
+        return feed.selector
+
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         try:
-            sitemap = Sitemap(response.body)
+            sitemap = Sitemap(sitemap_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
+        except SitemapTooLargeError:
+            self.count_drop("too_large", response.url)
+            return
         except Exception:
             self.count_drop("bad_sitemap", response.url)
             return
@@ -280,11 +299,23 @@ class PortalSpider(ArchiveSource):
 
     def listing_date(self, item: Selector) -> PublicationTime | None:
         """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023")."""
-        for text in item.css("time::attr(datetime), time ::text, [class*=time] ::text, [class*=date] ::text").getall():
+        for stamp in item.css("time::attr(datetime)").getall():
+            published = self.item_date(stamp, parse_iso)
+            if published:
+                return published
+        for text in item.css("time ::text, [class*=time] ::text, [class*=date] ::text").getall():
             published = parse_iso(text) or parse_vietnamese_datetime(text)
             if published:
                 return published
         return parse_vietnamese_datetime(" ".join(item.css("::text").getall()))
+
+    def item_date(self, text: str, parse: Callable[[str], PublicationTime | None]) -> PublicationTime | None:
+        """A feed's or listing's machine-readable date; one that does not parse (or is out of
+        range, ``9999-12-31T23:00:00-12:00``) costs only itself, counted ``discovery/bad_dates``."""
+        published = parse(text) if text.strip() else None
+        if text.strip() and published is None:
+            self.count("discovery/bad_dates")
+        return published
 
     def next_page_url(self, response: TextResponse, page: int) -> str | None:
         """The link to page ``page + 1``: ``rel=next``, a "next" label, or the page number in the URL."""
@@ -351,8 +382,10 @@ class PortalSpider(ArchiveSource):
         page = decode_page(response.body, content_type)
         if page.fallback:
             self.count(f"decode/{page.fallback}")
+        if page.control_chars:
+            self.count("clean/control_chars", page.control_chars)
         try:
-            article = extract_article(
+            extraction = extract_with_details(
                 page.text,
                 url,
                 self.portal.id,
@@ -367,6 +400,9 @@ class PortalSpider(ArchiveSource):
             self.logger.exception("parser failed on %s", response.url)
             self.count_drop("parser_error", response.url)
             return
+        article = extraction.article
+        for name, n in extraction.cleaned.items():
+            self.count(f"clean/{name}", n)
         published = (
             PublicationTime(datetime.fromisoformat(article.published_at), "second") if (article.published_at) else None
         )
