@@ -303,7 +303,11 @@ def place_locality(locality: str | None, context: dict[str, Any], district: str 
     published = str(context.get("published_at") or "")
     if published >= MERGER_DAY:
         return _place_new(locality, context.get("province"))
-    place = _place_legacy(locality, province_of(context), district if _level(locality) == "xã" else None)
+    district = district if _level(locality) == "xã" else None
+    place = _place_legacy(locality, province_of(context), district)
+    if place.name is None and _level(locality) == "huyện":
+        # The portal's province today may not be the district's then (Lục Yên was Yên Bái's).
+        place = _place_legacy(locality, None, None)
     if place.name is None and not published:
         place = _place_new(locality, context.get("province"))
     return place

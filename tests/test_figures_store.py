@@ -23,3 +23,31 @@ def test_set_figures_changes_only_the_figures(store: ArticleStore) -> None:  # n
     assert first["title"] == record("a:1")["title"]
     assert stored_at(store) == before
     assert store.set_figures({}) == 0
+
+
+def test_the_figures_stage_fills_the_record_and_counts(tmp_path) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from dvk_crawl.pipelines import PIPELINE_ORDER
+    from dvk_crawl.pipelines.figures import FiguresPipeline
+    from dvk_crawl.record import validate_record
+    from tests.test_pipelines import article
+
+    order = list(PIPELINE_ORDER)
+    stage = "dvk_crawl.pipelines.figures.FiguresPipeline"
+    assert order.index("dvk_crawl.pipelines.relevance.RelevancePipeline") < order.index(stage)
+    assert order.index(stage) < order.index("dvk_crawl.pipelines.dedup.DedupPipeline")
+    crawler = get_crawler(settings_dict={"DVK_STORE_URL": f"sqlite:///{tmp_path}/t.sqlite"})
+    crawler.stats.open_spider()
+    item = FiguresPipeline.from_crawler(crawler).process_item(article(published_at="2024-03-04T14:26:47+07:00"))
+    (figure,) = item.figures
+    place = figure["place"]
+    assert (figure["count"], figure["locality"], place["province"], place["province_now"]) == (
+        421,
+        "huyện Lục Yên",
+        "Tỉnh Yên Bái",
+        "Tỉnh Lào Cai",
+    )
+    validate_record(item.to_dict())
+    assert crawler.stats.get_value("dvk/figures/figures") == 1
+    assert crawler.stats.get_value("dvk/figures/articles_with_figures") == 1

@@ -34,7 +34,7 @@ from dvk_crawl.record import article_schema
 FORMATS = ("jsonl", "csv", "parquet")
 COLUMNS: tuple[str, ...] = tuple(article_schema()["properties"])
 LIST_SEPARATOR = " | "
-JSON_COLUMNS = frozenset({"images"})  # lists of objects: JSON text in a CSV cell
+JSON_COLUMNS = frozenset({"images", "figures"})  # lists of objects: JSON text in a CSV cell
 PARQUET_BATCH = 500
 PARQUET_MISSING = "parquet export needs pyarrow: pip install 'dvk_crawl[parquet]'"
 
@@ -201,6 +201,7 @@ def parquet_schema() -> Any:
         "attachments": strings,
         "matched_keywords": strings,
         "images": pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())])),
+        "figures": pa.list_(figure_struct()),
         "view_count": pa.int64(),
         "word_count": pa.int64(),
         "schema_version": pa.int64(),
@@ -208,6 +209,17 @@ def parquet_schema() -> Any:
         "relevant": pa.bool_(),
     }
     return pa.schema([(column, types.get(column, pa.string())) for column in COLUMNS])
+
+
+def figure_struct() -> Any:
+    """One entry of ``figures`` (docs/figures.md) as an Arrow struct."""
+    import pyarrow as pa
+
+    place_fields = ("written", "type", "name", "province", "province_now", "unit_now")
+    place = pa.struct([(name, pa.string()) for name in place_fields])
+    numbers = [("count", pa.int64()), ("count_max", pa.int64()), ("start", pa.int64()), ("end", pa.int64())]
+    texts = [(name, pa.string()) for name in ("qualifier", "unit", "what", "locality", "sentence", "field")]
+    return pa.struct([*numbers, *texts, ("place", place)])
 
 
 class ParquetWriter:
