@@ -51,3 +51,83 @@ def test_the_figures_stage_fills_the_record_and_counts(tmp_path) -> None:
     validate_record(item.to_dict())
     assert crawler.stats.get_value("dvk/figures/figures") == 1
     assert crawler.stats.get_value("dvk/figures/articles_with_figures") == 1
+
+
+LUC_YEN = (
+    "Đến nay, toàn huyện Lục Yên đã đăng ký duy trì và xây dựng được 421 mô hình “Dân vận khéo”. "
+    "Trong đó có 91 mô hình lĩnh vực kinh tế; 232 mô hình lĩnh vực văn hóa - xã hội."
+)
+CAM_XUYEN = "Toàn huyện Cẩm Xuyên đã xây dựng 1.440 mô hình “dân vận khéo”, huy động trên 5.045 tỷ đồng."
+
+
+def filled_store(tmp_path) -> str:
+    from dvk_crawl.store import open_store
+
+    url = f"sqlite:///{tmp_path}/dvk.sqlite"
+    old = {"province": "Lào Cai", "former_province": "Yên Bái", "text": LUC_YEN}
+    with open_store(url) as opened:
+        opened.upsert_many(
+            [
+                record("baoyenbai:1", **old),  # stored before the figures stage: no "figures"
+                record("baohatinh:2", province="Hà Tĩnh", text=CAM_XUYEN, figures=[]),
+                record("baohatinh:3", province="Hà Tĩnh", text=CAM_XUYEN, duplicate_of="baohatinh:2"),
+            ]
+        )
+    return url
+
+
+def run_cli(*argv: str) -> int:
+    from dvk_crawl.cli.main import main
+
+    return main(list(argv))
+
+
+def test_figures_rows_in_every_format_with_filters(tmp_path, capsys) -> None:
+    import csv
+    import json
+
+    import pyarrow.parquet as pq
+
+    url = filled_store(tmp_path)
+    assert run_cli("figures", "--store", url, "--format", "csv", "-o", str(tmp_path / "f.csv")) == 0
+    rows = list(csv.DictReader((tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()))
+    # baohatinh:2 was stored with no figures, its copy is left out, baoyenbai:1 is read from its text.
+    assert [(r["article_id"], r["count"], r["locality"]) for r in rows] == [
+        ("baoyenbai:1", "421", "huyện Lục Yên"),
+        ("baoyenbai:1", "91", "huyện Lục Yên"),
+        ("baoyenbai:1", "232", "huyện Lục Yên"),
+    ]
+    assert (rows[0]["locality_province"], rows[0]["locality_province_now"]) == ("Tỉnh Yên Bái", "Tỉnh Lào Cai")
+    assert rows[1]["what"] == 'mô hình "Dân vận khéo" lĩnh vực kinh tế'
+    out = tmp_path / "f.jsonl"
+    assert run_cli("figures", "--store", url, "--format", "jsonl", "--locality", "lục yên", "-o", str(out)) == 0
+    assert [json.loads(line)["count"] for line in out.read_text(encoding="utf-8").splitlines()] == [421, 91, 232]
+    assert run_cli("figures", "--store", url, "--locality", "Cẩm Xuyên", "--include-duplicates", "-o", "-") == 0
+    # baohatinh:2's stored (empty) list is used as stored; its copy is read from its text.
+    (row,) = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert (row["article_id"], row["count"]) == ("baohatinh:3", "1440")
+    assert run_cli("figures", "--store", url, "--format", "parquet", "-o", str(tmp_path / "f.parquet")) == 0
+    table = pq.read_table(tmp_path / "f.parquet")
+    assert table.column("count").to_pylist() == [421, 91, 232]
+
+
+def test_backfill_fills_the_store_and_rows_then_come_from_it(tmp_path, capsys) -> None:
+    from dvk_crawl.store import open_store
+
+    url = filled_store(tmp_path)
+    assert run_cli("figures", "--store", url, "--backfill") == 0
+    assert "filled the figures of 3 records (5 figures)" in capsys.readouterr().err
+    with open_store(url) as opened:
+        stored = {r["id"]: [f["count"] for f in r["figures"]] for r in opened.iter_records()}
+    assert stored == {"baohatinh:2": [1440], "baohatinh:3": [1440], "baoyenbai:1": [421, 91, 232]}
+
+
+def test_figures_needs_one_of_output_or_backfill(tmp_path, capsys) -> None:
+    url = filled_store(tmp_path)
+    assert run_cli("figures", "--store", url) == 2
+    assert run_cli("figures", "--store", url, "--backfill", "-o", "x.csv") == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert (
+        lines
+        == ["dvk-crawl: error: pass either -o FILE (the figures as rows) or --backfill (fill them in the store)"] * 2
+    )

@@ -30,6 +30,7 @@ from dvk_crawl.cli.common import (
     parse_day,
 )
 from dvk_crawl.record import article_schema
+from dvk_crawl.store import ArticleStore
 
 FORMATS = ("jsonl", "csv", "parquet")
 COLUMNS: tuple[str, ...] = tuple(article_schema()["properties"])
@@ -61,15 +62,10 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     check_window(since, until)
-    writer_class = WRITERS[args.format]
-    writer_class.check_available()
-    if args.output == "-" and args.format == "parquet":
-        raise CliError("parquet cannot go to stdout: pass -o FILE.parquet")
+    writer_class = checked_writer(args.format, args.output)
     store = open_existing_store(args.store)
     try:
-        if args.portal is not None and args.portal not in known_portals():
-            # A portal since removed from the registry may still have articles in the store.
-            check_portal(args.portal, also_known=(s.portal for s in store.portal_stats()))
+        check_stored_portal(store, args.portal)
         records = store.iter_records(
             args.portal,
             since=since,
@@ -79,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         )
         progress = Progress("export", "records")
         try:
-            with _output(args.output, binary=writer_class.BINARY) as stream:
+            with open_output(args.output, binary=writer_class.BINARY) as stream:
                 written = export_records(records, writer_class(stream), progress)
         finally:
             # End the store's cursor now, not at garbage collection after the store closed.
@@ -89,6 +85,21 @@ def run(args: argparse.Namespace) -> int:
     where = "stdout" if args.output == "-" else args.output
     print(f"exported {written} records to {where} in {progress.elapsed:.1f}s", file=sys.stderr)
     return 0
+
+
+def checked_writer(file_format: str, output: str) -> type[Writer]:
+    """The writer of a format, once it is known to be usable for ``output``."""
+    writer_class = WRITERS[file_format]
+    writer_class.check_available()
+    if output == "-" and file_format == "parquet":
+        raise CliError("parquet cannot go to stdout: pass -o FILE.parquet")
+    return writer_class
+
+
+def check_stored_portal(store: ArticleStore, portal: str | None) -> None:
+    if portal is not None and portal not in known_portals():
+        # A portal since removed from the registry may still have articles in the store.
+        check_portal(portal, also_known=(s.portal for s in store.portal_stats()))
 
 
 def export_records(records: Iterable[dict[str, Any]], writer: Writer, progress: Progress | None = None) -> int:
@@ -104,7 +115,7 @@ def export_records(records: Iterable[dict[str, Any]], writer: Writer, progress: 
 
 
 @contextmanager
-def _output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
+def open_output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
     if target == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
@@ -124,12 +135,14 @@ def _output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
 
 
 class Writer(Protocol):
+    """Writes rows of ``columns`` (default: the record's); Parquet types them by ``arrow_schema``."""
+
     BINARY: bool
 
     @classmethod
     def check_available(cls) -> None: ...
 
-    def __init__(self, stream: IO[Any]) -> None: ...
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None: ...
 
     def write(self, record: dict[str, Any]) -> None: ...
 
@@ -141,15 +154,16 @@ class JsonlWriter:
 
     BINARY = False
 
-    def __init__(self, stream: IO[Any]) -> None:
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None:
         self.stream = stream
+        self.columns = columns
 
     @classmethod
     def check_available(cls) -> None:
         return None
 
     def write(self, record: dict[str, Any]) -> None:
-        ordered = {column: record.get(column) for column in COLUMNS}
+        ordered = {column: record.get(column) for column in self.columns}
         self.stream.write(json.dumps(ordered, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
@@ -174,17 +188,18 @@ class CsvWriter:
 
     BINARY = False
 
-    def __init__(self, stream: IO[Any]) -> None:
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None:
         self.stream = stream
+        self.columns = columns
         self.csv = csv.writer(stream)
-        self.csv.writerow(COLUMNS)
+        self.csv.writerow(columns)
 
     @classmethod
     def check_available(cls) -> None:
         return None
 
     def write(self, record: dict[str, Any]) -> None:
-        self.csv.writerow([csv_cell(column, record.get(column)) for column in COLUMNS])
+        self.csv.writerow([csv_cell(column, record.get(column)) for column in self.columns])
 
     def close(self) -> None:
         self.stream.flush()
@@ -227,10 +242,11 @@ class ParquetWriter:
 
     BINARY = True
 
-    def __init__(self, stream: IO[Any]) -> None:
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None:
         import pyarrow.parquet as pq
 
-        self.schema = parquet_schema()
+        self.schema = arrow_schema if arrow_schema is not None else parquet_schema()
+        self.columns = tuple(self.schema.names)
         self.writer = pq.ParquetWriter(stream, self.schema, compression="zstd")
         self.rows: list[dict[str, Any]] = []
 
@@ -242,7 +258,7 @@ class ParquetWriter:
             raise CliError(PARQUET_MISSING) from None
 
     def write(self, record: dict[str, Any]) -> None:
-        self.rows.append({column: record.get(column) for column in COLUMNS})
+        self.rows.append({column: record.get(column) for column in self.columns})
         if len(self.rows) >= PARQUET_BATCH:
             self.flush()
 
