@@ -8,12 +8,10 @@ figures link to their articles.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
-from dvk_crawl.cli.main import main
 from dvk_crawl.store import open_store
-from tests.test_report_browser import CHROMIUM_FLAGS, Charts, chromium
+from tests.test_report_browser import Charts, report_in_browser
 from tests.test_store_backends import record
 
 LUC_YEN = "Toàn huyện Lục Yên đã xây dựng được {} mô hình “Dân vận khéo”. Trong đó có 91 mô hình lĩnh vực kinh tế."
@@ -43,19 +41,9 @@ def build_store(tmp_path: Path) -> str:
 
 
 def test_report_draws_models_per_locality_and_links_the_largest(tmp_path: Path) -> None:
-    browser = chromium()
-    store_url = build_store(tmp_path)
-    report = tmp_path / "report.html"
-    assert main(["stats", "--store", store_url, "--runs-dir", str(tmp_path / "runs"), "--html", str(report)]) == 0
-    dumped = subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    dom = report_in_browser(build_store(tmp_path), tmp_path)
     charts = Charts()
-    charts.feed(dumped.stdout)
+    charts.feed(dom)
 
     bars = {
         (b["data-locality"], b["data-month"]): int(b["data-count"] or 0) for b in charts.bars["models-per-locality"]
@@ -66,7 +54,7 @@ def test_report_draws_models_per_locality_and_links_the_largest(tmp_path: Path) 
         ("huyện Cẩm Xuyên", "2023-08"): 1440,
     }
     assert charts.svgs["models-per-locality"]["data-drawn-bars"] == "3"
-    largest = re.search(r'<table id="largest-figures">.*?</table>', dumped.stdout, re.S)
+    largest = re.search(r'<table id="largest-figures">.*?</table>', dom, re.S)
     assert largest is not None
     links = re.findall(r'<a href="([^"]+)"', largest.group(0))
     assert links[0] == "https://baohatinh.vn/baohatinh:4"
