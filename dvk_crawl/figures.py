@@ -53,6 +53,7 @@ _NUMBER = (
 _BEFORE = r"(?P<before>trên|hơn|ít nhất|tối thiểu|khoảng|gần|xấp xỉ|chừng|ước tính|từ)\s+"
 _UNIT = r"(?P<unit>mô hình(?:,| và) điển hình|gương điển hình|mô hình|điển hình|tập thể|cá nhân)"
 _FIGURE = re.compile(rf"(?<![\w.,/])(?:{_BEFORE})?(?:{_NUMBER})\s+{_UNIT}(?!\w)", re.IGNORECASE)
+_UNIT_WORD = re.compile(r"mô hình|điển hình|tập thể|cá nhân")  # searched in the lower-cased text
 _AT_LEAST = {"trên", "hơn", "ít nhất", "tối thiểu", "từ"}
 # Collectives and people are campaign figures only when the sentence commends them.
 _COMMENDED = re.compile(r"khen|biểu dương|tuyên dương|vinh danh|tôn vinh", re.IGNORECASE)
@@ -108,20 +109,34 @@ def extract_figures(text: str, *, context: dict[str, Any] | None = None) -> list
     context = context or {}
     # Spans index the NFC text: what the store holds (the normalise stage makes it NFC).
     text = unicodedata.normalize("NFC", text or "")
-    subject = article_subject(text, context)
     figures: list[Figure] = []
     previous: _Sentence | None = None
+    # Most sentences count nothing: the full pattern only runs where a counted noun is.
+    nouns = [m.start() for m in _UNIT_WORD.finditer(text.lower())]
+    if not nouns:
+        return figures
     for sentence in split_sentences(text):
-        for match in _FIGURE.finditer(sentence.text):
-            figure = read_figure(match, sentence, previous, subject, context)
-            if figure is not None:
-                sentence.figures.append(figure)
+        if any(sentence.start <= at < sentence.start + len(sentence.text) for at in nouns):
+            for match in _FIGURE.finditer(sentence.text):
+                figure = read_figure(match, sentence, previous, context)
+                if figure is not None:
+                    sentence.figures.append(figure)
         figures.extend(sentence.figures)
         previous = sentence
-    district = article_district(text, context)
+    place_figures(figures, text, context)
+    return figures
+
+
+def place_figures(figures: list[Figure], text: str, context: dict[str, Any]) -> None:
+    """Give figures without a locality the article's subject, and every locality its place."""
+    if any(figure.locality is None for figure in figures):
+        subject = article_subject(text, context)
+        for figure in figures:
+            figure.locality = figure.locality or subject
+    communes = any(figure.locality and _level(figure.locality) == "xã" for figure in figures)
+    district = article_district(text, context) if communes else None
     for figure in figures:
         figure.place = place_locality(figure.locality, context, district)
-    return figures
 
 
 def extract_record_figures(record: dict[str, Any]) -> list[Figure]:
@@ -155,7 +170,7 @@ def split_sentences(text: str) -> Iterator[_Sentence]:
 
 
 def read_figure(
-    match: re.Match[str], sentence: _Sentence, previous: _Sentence | None, subject: str | None, context: dict[str, Any]
+    match: re.Match[str], sentence: _Sentence, previous: _Sentence | None, context: dict[str, Any]
 ) -> Figure | None:
     unit = match["unit"].lower()
     if unit in ("tập thể", "cá nhân") and not _COMMENDED.search(sentence.text):
@@ -175,7 +190,7 @@ def read_figure(
         qualifier=qualifier,
         unit="mô hình" if unit.startswith("mô hình") else unit,
         what=describe(unit, sentence.text[match.end() :], campaign),
-        locality=locality or whole_province(sentence.text, context) or subject,
+        locality=locality or whole_province(sentence.text, context),
         sentence=sentence.text.strip(),
         start=sentence.start + match.start(),
         end=sentence.start + match.end(),
