@@ -60,10 +60,10 @@ LUC_YEN = (
 CAM_XUYEN = "Toàn huyện Cẩm Xuyên đã xây dựng 1.440 mô hình “dân vận khéo”, huy động trên 5.045 tỷ đồng."
 
 
-def filled_store(tmp_path) -> str:
+def filled_store(tmp_path, url: str | None = None) -> str:
     from dvk_crawl.store import open_store
 
-    url = f"sqlite:///{tmp_path}/dvk.sqlite"
+    url = url or f"sqlite:///{tmp_path}/dvk.sqlite"
     old = {"province": "Lào Cai", "former_province": "Yên Bái", "text": LUC_YEN}
     with open_store(url) as opened:
         opened.upsert_many(
@@ -111,10 +111,10 @@ def test_figures_rows_in_every_format_with_filters(tmp_path, capsys) -> None:
     assert table.column("count").to_pylist() == [421, 91, 232]
 
 
-def test_backfill_fills_the_store_and_rows_then_come_from_it(tmp_path, capsys) -> None:
+def test_backfill_fills_the_store_on_both_backends(tmp_path, capsys, store_url: str) -> None:  # noqa: F811
     from dvk_crawl.store import open_store
 
-    url = filled_store(tmp_path)
+    url = filled_store(tmp_path, store_url)
     assert run_cli("figures", "--store", url, "--backfill") == 0
     assert "filled the figures of 3 records (5 figures)" in capsys.readouterr().err
     with open_store(url) as opened:
