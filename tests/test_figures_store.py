@@ -131,3 +131,19 @@ def test_figures_needs_one_of_output_or_backfill(tmp_path, capsys) -> None:
         lines
         == ["dvk-crawl: error: pass either -o FILE (the figures as rows) or --backfill (fill them in the store)"] * 2
     )
+
+
+def test_a_crawl_stores_the_figures_and_the_command_lists_them(replicas, tmp_path, capsys) -> None:
+    import csv
+
+    from tests.conftest import run_crawl
+
+    result = run_crawl("baoyenbai", replicas["baoyenbai"], tmp_path)
+    assert result.returncode == 0, result.output[-3000:]
+    luc_yen = next(r for r in result.records() if r["id"] == "baoyenbai:315372")
+    assert [f["count"] for f in luc_yen["figures"]] == [400, 421, 91, 232, 47, 18, 33]
+    assert result.run_file()["stats"]["dvk/figures/figures"] >= 7
+    assert run_cli("figures", "--store", f"sqlite:///{result.store}", "--locality", "Lục Yên", "-o", "-") == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert {r["article_id"] for r in rows} >= {"baoyenbai:315372"}
+    assert {r["locality_province_now"] for r in rows} == {"Tỉnh Lào Cai"}
