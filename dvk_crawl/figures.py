@@ -45,9 +45,12 @@ _WHOLE_PROVINCE = re.compile(r"(?<!\w)(?:(?:toàn|trong|của) tỉnh|tỉnh (?:
 MERGER_DAY = "2025-07-01"
 
 _WORD_DIGITS = r"một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|bẩy|tám|chín|mười|mươi|mốt|trăm|nghìn|ngàn|linh|lẻ"
+_DIGITS = r"\d{1,3}(?:\.\d{3})+|\d+"  # "1.440": the dot groups thousands
+_NOT_A_YEAR = r"(?<!năm )(?<!đoạn )(?<!kỳ )(?<!- )(?<!– )"
 _NUMBER = (
     rf"(?P<approx_words>hàng (?:chục|trăm|nghìn|ngàn))"
-    rf"|(?P<digits>\d{{1,3}}(?:\.\d{{3}})+|\d+)(?:\s*(?:-|–|đến)\s*(?P<digits_max>\d{{1,3}}(?:\.\d{{3}})+|\d+))?"
+    # A year is no count: "Năm 2024 mô hình …", "giai đoạn 2021 - 2025 mô hình …".
+    rf"|{_NOT_A_YEAR}(?P<digits>{_DIGITS})(?:\s*(?:-|–|đến)\s*(?P<digits_max>{_DIGITS}))?"
     rf"|(?P<words>(?:(?:{_WORD_DIGITS})\s+)*(?:{_WORD_DIGITS}))"
 )
 _BEFORE = r"(?P<before>trên|hơn|ít nhất|tối thiểu|khoảng|gần|xấp xỉ|chừng|ước tính|từ)\s+"

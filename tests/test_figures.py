@@ -107,6 +107,7 @@ def test_thousands_separator_and_campaign_name() -> None:
         "Ban Thường vụ Huyện ủy đã ban hành 15 văn bản theo Nghị quyết số 25-NQ/TW ngày 3/6/2013.",
         "Bình quân mỗi xã có 1,5 mô hình mới trong 10 năm, 46 hộ hiến 3.200 m2 đất, 2 km đường.",
         "Có 12 tập thể và 30 cá nhân tham gia hội thi.",  # not commended: not a campaign figure
+        "Trong giai đoạn 2021 - 2025 mô hình “Dân vận khéo” phát huy hiệu quả; năm 2024 mô hình được nhân rộng.",
     ],
 )
 def test_distractors_are_not_figures(text: str) -> None:
