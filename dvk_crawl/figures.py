@@ -115,11 +115,10 @@ def extract_figures(text: str, *, context: dict[str, Any] | None = None) -> list
     figures: list[Figure] = []
     previous: _Sentence | None = None
     # Most sentences count nothing: the full pattern only runs where a counted noun is.
-    nouns = [m.start() for m in _UNIT_WORD.finditer(text.lower())]
-    if not nouns:
+    if not _UNIT_WORD.search(text.lower()):
         return figures
     for sentence in split_sentences(text):
-        if any(sentence.start <= at < sentence.start + len(sentence.text) for at in nouns):
+        if _UNIT_WORD.search(sentence.text.lower()):
             for match in _FIGURE.finditer(sentence.text):
                 figure = read_figure(match, sentence, previous, context)
                 if figure is not None:
