@@ -25,8 +25,6 @@ from typing import Any
 
 from vietnam_number import w2n
 
-QUALIFIERS = ("exact", "at_least", "approx")
-
 # Uppercase letters of Vietnamese, for "a name starts here" (\w would also take "đã").
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1EFA)) if c.isupper() and c.isalpha())
 _NAME_WORD = rf"[{re.escape(_UPPER)}][^\W\d_]*"
