@@ -131,6 +131,8 @@ def test_figures_needs_one_of_output_or_backfill(tmp_path, capsys) -> None:
         lines
         == ["dvk-crawl: error: pass either -o FILE (the figures as rows) or --backfill (fill them in the store)"] * 2
     )
+    assert run_cli("figures", "--store", url, "--backfill", "--locality", "Lục Yên") == 2
+    assert capsys.readouterr().err.startswith("dvk-crawl: error: --locality picks rows to write;")
 
 
 def test_a_crawl_stores_the_figures_and_the_command_lists_them(replicas, tmp_path, capsys) -> None:

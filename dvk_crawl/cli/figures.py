@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     check_window(since, until)
     if args.backfill == bool(args.output):
         raise CliError("pass either -o FILE (the figures as rows) or --backfill (fill them in the store)")
+    if args.backfill and args.locality:
+        raise CliError("--locality picks rows to write; --backfill fills every record (use --portal, --since, --until)")
     writer_class = None if args.backfill else checked_writer(args.format, args.output)
     store = open_existing_store(args.store)
     try:
