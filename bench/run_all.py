@@ -20,10 +20,22 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import crawl, dedup, extraction, recrawl, store
+from bench import crawl, dedup, extraction, figures, recrawl, store
 from bench.common import ROOT, load_average, write_json
 
-LIBRARIES = ("scrapy", "twisted", "trafilatura", "lxml", "parsel", "langdetect", "datasketch", "numpy", "psycopg")
+LIBRARIES = (
+    "scrapy",
+    "twisted",
+    "trafilatura",
+    "lxml",
+    "parsel",
+    "langdetect",
+    "datasketch",
+    "numpy",
+    "psycopg",
+    "vietnam-number",
+    "vietnamadminunits",
+)
 
 
 def machine() -> dict[str, Any]:
@@ -74,6 +86,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
             ("recrawl", lambda: recrawl.run(["baoyenbai"]), recrawl.format_table),
             ("dedup", lambda: dedup.run((50, 100)), dedup.format_table),
             ("store", lambda: store.run(count=100, repeats=1), store.format_table),
+            ("figures", lambda: figures.run(pages=10), figures.format_table),
         ]
     return [
         ("extraction", extraction.run, extraction.format_table),
@@ -81,6 +94,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
         ("recrawl", recrawl.run, recrawl.format_table),
         ("dedup", lambda: dedup.run((10_000, 100_000) if full else (10_000,)), dedup.format_table),
         ("store", store.run, store.format_table),
+        ("figures", figures.run, figures.format_table),
     ]
 
 

@@ -50,6 +50,7 @@ class Article:
     language_confidence: float | None = None
     relevant: bool = False
     matched_keywords: list[str] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
     content_hash: str = ""
     duplicate_of: str | None = None
     fetched_at: str = ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import crawl, dedup, extraction, recrawl, store
+from bench import crawl, dedup, extraction, figures, recrawl, store
 from bench.pages import generate, templates
 from bench.site import build_site
 from dvk_crawl.extract import extract_article
@@ -48,3 +48,8 @@ def test_recrawl_names_what_each_request_was_for() -> None:
     assert recrawl.classify("http://127.0.0.1:1/sitemaps/news-2025-9.xml") == "sitemap"
     assert recrawl.classify("http://127.0.0.1:1/tim-kiem/?q=d%C3%A2n") == "search"
     assert recrawl.classify("http://127.0.0.1:1/dan-van-kheo-tag4017.html?page=2") == "listing p2"
+
+
+def test_figures_benchmark_runs() -> None:
+    result = figures.run(pages=5)
+    assert result["articles"] > 5 and result["figures"] > 0

@@ -112,12 +112,11 @@ class Charts(HTMLParser):
             self.current = None
 
 
-def test_report_renders_its_charts_with_the_stores_data(tmp_path: Path) -> None:
+def report_in_browser(store_url: str, tmp_path: Path) -> str:
+    """The DOM of the store's ``stats --html`` report after Chromium loaded and laid it out."""
     browser = chromium()
-    store_url = build_store(tmp_path)
     report = tmp_path / "report.html"
     assert main(["stats", "--store", store_url, "--html", str(report)]) == 0
-
     dumped = subprocess.run(
         [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
         capture_output=True,
@@ -125,8 +124,13 @@ def test_report_renders_its_charts_with_the_stores_data(tmp_path: Path) -> None:
         timeout=120,
     )
     assert dumped.returncode == 0, dumped.stderr[-2000:]
+    return dumped.stdout
+
+
+def test_report_renders_its_charts_with_the_stores_data(tmp_path: Path) -> None:
+    chromium()
     charts = Charts()
-    charts.feed(dumped.stdout)
+    charts.feed(report_in_browser(build_store(tmp_path), tmp_path))
 
     months = charts.bars["articles-per-month"]
     expected_months = Counter((portal, day[:7]) for portal, day in ARTICLES if day)

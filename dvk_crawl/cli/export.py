@@ -32,11 +32,12 @@ from dvk_crawl.cli.common import (
     parse_day,
 )
 from dvk_crawl.record import article_schema
+from dvk_crawl.store import ArticleStore
 
 FORMATS = ("jsonl", "csv", "parquet")
 COLUMNS: tuple[str, ...] = tuple(article_schema()["properties"])
 LIST_SEPARATOR = " | "
-JSON_COLUMNS = frozenset({"images"})  # lists of objects: JSON text in a CSV cell
+JSON_COLUMNS = frozenset({"images", "figures"})  # lists of objects: JSON text in a CSV cell
 PARQUET_BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CELL_LIMIT = 32_767  # Excel's limit on the characters of one cell
@@ -65,15 +66,10 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     check_window(since, until)
-    writer_class = WRITERS[args.format]
-    writer_class.check_available()
-    if args.output == "-" and args.format == "parquet":
-        raise CliError("parquet cannot go to stdout: pass -o FILE.parquet")
+    writer_class = checked_writer(args.format, args.output)
     store = open_existing_store(args.store)
     try:
-        if args.portal is not None and args.portal not in known_portals():
-            # A portal since removed from the registry may still have articles in the store.
-            check_portal(args.portal, also_known=(s.portal for s in store.portal_stats()))
+        check_stored_portal(store, args.portal)
         records = store.iter_records(
             args.portal,
             since=since,
@@ -83,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         )
         progress = Progress("export", "records")
         try:
-            with _output(args.output, binary=writer_class.BINARY) as stream:
+            with open_output(args.output, binary=writer_class.BINARY) as stream:
                 writer = writer_class(stream)
                 written = export_records(records, writer, progress)
         finally:
@@ -95,6 +91,21 @@ def run(args: argparse.Namespace) -> int:
     changed = "".join(f"; {n} {what}" for what, n in getattr(writer, "changed", {}).items())
     print(f"exported {written} records to {where} in {progress.elapsed:.1f}s{changed}", file=sys.stderr)
     return 0
+
+
+def checked_writer(file_format: str, output: str) -> type[Writer]:
+    """The writer of a format, once it is known to be usable for ``output``."""
+    writer_class = WRITERS[file_format]
+    writer_class.check_available()
+    if output == "-" and file_format == "parquet":
+        raise CliError("parquet cannot go to stdout: pass -o FILE.parquet")
+    return writer_class
+
+
+def check_stored_portal(store: ArticleStore, portal: str | None) -> None:
+    if portal is not None and portal not in known_portals():
+        # A portal since removed from the registry may still have articles in the store.
+        check_portal(portal, also_known=(s.portal for s in store.portal_stats()))
 
 
 def export_records(records: Iterable[dict[str, Any]], writer: Writer, progress: Progress | None = None) -> int:
@@ -110,7 +121,7 @@ def export_records(records: Iterable[dict[str, Any]], writer: Writer, progress: 
 
 
 @contextmanager
-def _output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
+def open_output(target: str, *, binary: bool) -> Iterator[IO[Any]]:
     if target == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
@@ -172,12 +183,14 @@ def _open_fd(fd: int, binary: bool) -> IO[Any]:
 
 
 class Writer(Protocol):
+    """Writes rows of ``columns`` (default: the record's); Parquet types them by ``arrow_schema``."""
+
     BINARY: bool
 
     @classmethod
     def check_available(cls) -> None: ...
 
-    def __init__(self, stream: IO[Any]) -> None: ...
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None: ...
 
     def write(self, record: dict[str, Any]) -> None: ...
 
@@ -189,15 +202,16 @@ class JsonlWriter:
 
     BINARY = False
 
-    def __init__(self, stream: IO[Any]) -> None:
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None:
         self.stream = stream
+        self.columns = columns
 
     @classmethod
     def check_available(cls) -> None:
         return None
 
     def write(self, record: dict[str, Any]) -> None:
-        ordered = {column: record.get(column) for column in COLUMNS}
+        ordered = {column: record.get(column) for column in self.columns}
         self.stream.write(json.dumps(ordered, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
@@ -235,10 +249,11 @@ class CsvWriter:
 
     BINARY = False
 
-    def __init__(self, stream: IO[Any]) -> None:
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None:
         self.stream = stream
+        self.columns = columns
         self.csv = csv.writer(stream)
-        self.csv.writerow(COLUMNS)
+        self.csv.writerow(columns)
         self.changed: Counter[str] = Counter()
         """What :func:`spreadsheet_safe` changed, for the closing line of the export."""
 
@@ -247,7 +262,7 @@ class CsvWriter:
         return None
 
     def write(self, record: dict[str, Any]) -> None:
-        self.csv.writerow([self.safe_cell(csv_cell(column, record.get(column))) for column in COLUMNS])
+        self.csv.writerow([self.safe_cell(csv_cell(column, record.get(column))) for column in self.columns])
 
     def safe_cell(self, cell: Any) -> Any:
         if not isinstance(cell, str):
@@ -274,6 +289,7 @@ def parquet_schema() -> Any:
         "attachments": strings,
         "matched_keywords": strings,
         "images": pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())])),
+        "figures": pa.list_(figure_struct()),
         "view_count": pa.int64(),
         "word_count": pa.int64(),
         "schema_version": pa.int64(),
@@ -283,15 +299,27 @@ def parquet_schema() -> Any:
     return pa.schema([(column, types.get(column, pa.string())) for column in COLUMNS])
 
 
+def figure_struct() -> Any:
+    """One entry of ``figures`` (docs/figures.md) as an Arrow struct."""
+    import pyarrow as pa
+
+    place_fields = ("written", "type", "name", "province", "province_now", "unit_now")
+    place = pa.struct([(name, pa.string()) for name in place_fields])
+    numbers = [("count", pa.int64()), ("count_max", pa.int64()), ("start", pa.int64()), ("end", pa.int64())]
+    texts = [(name, pa.string()) for name in ("qualifier", "unit", "what", "locality", "sentence", "field")]
+    return pa.struct([*numbers, *texts, ("place", place)])
+
+
 class ParquetWriter:
     """Row groups of ``PARQUET_BATCH`` records: memory holds one group, not the file."""
 
     BINARY = True
 
-    def __init__(self, stream: IO[Any]) -> None:
+    def __init__(self, stream: IO[Any], columns: tuple[str, ...] = COLUMNS, arrow_schema: Any = None) -> None:
         import pyarrow.parquet as pq
 
-        self.schema = parquet_schema()
+        self.schema = arrow_schema if arrow_schema is not None else parquet_schema()
+        self.columns = tuple(self.schema.names)
         self.writer = pq.ParquetWriter(stream, self.schema, compression="zstd")
         self.rows: list[dict[str, Any]] = []
 
@@ -303,7 +331,7 @@ class ParquetWriter:
             raise CliError(PARQUET_MISSING) from None
 
     def write(self, record: dict[str, Any]) -> None:
-        self.rows.append({column: record.get(column) for column in COLUMNS})
+        self.rows.append({column: record.get(column) for column in self.columns})
         if len(self.rows) >= PARQUET_BATCH:
             self.flush()
 

@@ -13,10 +13,14 @@ import math
 import re
 from datetime import UTC, datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from dvk_crawl.cli.stats import RunInfo, stats_rows
 from dvk_crawl.dates import FIRST_YEAR, LAST_YEAR
 from dvk_crawl.store.base import PortalStats
+
+if TYPE_CHECKING:
+    from dvk_crawl.cli.figures_report import ReportedFigure
 
 _MONTH = re.compile(r"(?P<year>\d{4})-(?:0[1-9]|1[0-2])")
 PALETTE = (
@@ -53,7 +57,15 @@ _MEASURE = (
 )
 
 
-def render_report(portals: list[PortalStats], runs: dict[str, list[RunInfo]], generated_at: str | None = None) -> str:
+def render_report(
+    portals: list[PortalStats],
+    runs: dict[str, list[RunInfo]],
+    generated_at: str | None = None,
+    figures: list[ReportedFigure] | None = None,
+) -> str:
+    """The page; ``figures`` (``figures_report.collect_figures``) adds the campaign figures section."""
+    from dvk_crawl.cli.figures_report import figures_section  # it draws with this module's helpers
+
     generated = generated_at or datetime.now(UTC).isoformat(timespec="seconds")
     rows = stats_rows(portals, runs)
     parts = [
@@ -71,6 +83,7 @@ def render_report(portals: list[PortalStats], runs: dict[str, list[RunInfo]], ge
         "<h2>Dropped pages by reason, per run</h2>",
         f"<p>Each spider's newest {RUNS_PER_SPIDER} runs, from the store's run history.</p>",
         runs_chart(runs),
+        figures_section(figures) if figures is not None else "",
         f"<script>{_MEASURE}</script>",
         "</body></html>",
     ]
@@ -134,9 +147,26 @@ def axis(value: int, ticks: int = 4) -> tuple[int, int]:
     return max(step, math.ceil(value / step) * step), step
 
 
-def _legend(entries: list[tuple[str, str]]) -> str:
+def legend(entries: list[tuple[str, str]]) -> str:
     items = "".join(f'<span><i style="background:{color}"></i>{escape(name)}</span>' for name, color in entries)
     return f'<p class="legend">{items}</p>'
+
+
+def rotated_label(x: float, y: float, text: str) -> str:
+    """An axis label under a bar, turned so that long labels do not overlap."""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="end" transform="rotate(-60 {x:.1f} {y:.1f})">{escape(text)}</text>'
+    )
+
+
+def value_grid(left: float, right_edge: float, base: float, top: int, step: int, scale: float) -> list[str]:
+    """The horizontal lines and labels of a vertical value axis, from ``base`` up to ``top``."""
+    out = []
+    for value in range(0, top + 1, step):
+        y = base - value * scale
+        out.append(f'<line x1="{left}" x2="{right_edge:.0f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
+    return out
 
 
 def months_chart(portals: list[PortalStats]) -> str:
@@ -159,14 +189,11 @@ def months_chart(portals: list[PortalStats]) -> str:
         f' height="{height}" viewBox="0 0 {width:.0f} {height}" role="img" data-total="{sum(totals.values())}">',
         "<title>Articles per month, by portal</title>",
     ]
-    for value in range(0, top + 1, step):
-        y = upper + plot_h - value * scale
-        out.append(f'<line x1="{left}" x2="{width - right:.0f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
+    out += value_grid(left, width - right, upper + plot_h, top, step, scale)
     label_every = max(1, math.ceil(len(months) / 24))
     for i, month in enumerate(months):
         x = left + i * bar_w
-        y = upper + plot_h
+        y: float = upper + plot_h
         for name in names:
             n = counts.get((name, month), 0)
             if not n:
@@ -179,16 +206,12 @@ def months_chart(portals: list[PortalStats]) -> str:
                 f"<title>{escape(name)} {month}: {n}</title></rect>"
             )
         if i % label_every == 0:
-            lx, ly = x + bar_w / 2, upper + plot_h + 8
-            out.append(
-                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="end" transform="rotate(-60 {lx:.1f} {ly:.1f})">'
-                f"{month}</text>"
-            )
+            out.append(rotated_label(x + bar_w / 2, upper + plot_h + 8, month))
     out.append(
         f'<line x1="{left}" x2="{width - right:.0f}" y1="{upper + plot_h}" y2="{upper + plot_h}" stroke="#888"/>'
     )
     out.append("</svg>")
-    return _legend([(name, colors[name]) for name in names]) + "\n" + "\n".join(out)
+    return legend([(name, colors[name]) for name in names]) + "\n" + "\n".join(out)
 
 
 def runs_chart(runs: dict[str, list[RunInfo]]) -> str:
@@ -230,4 +253,4 @@ def runs_chart(runs: dict[str, list[RunInfo]]) -> str:
             x += w
         out.append(f'<text x="{x + 4:.1f}" y="{y + row_h / 2 + 4:.1f}">{run.dropped_total}</text>')
     out.append("</svg>")
-    return _legend([(reason, colors[reason]) for reason in reasons]) + "\n" + "\n".join(out)
+    return legend([(reason, colors[reason]) for reason in reasons]) + "\n" + "\n".join(out)

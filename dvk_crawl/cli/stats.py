@@ -15,10 +15,13 @@ import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dvk_crawl.cli.common import CliError, add_store_option, open_existing_store
 from dvk_crawl.store.base import ArticleStore, PortalStats
+
+if TYPE_CHECKING:
+    from dvk_crawl.cli.figures_report import ReportedFigure
 
 
 @dataclass
@@ -58,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         portals = store.portal_stats()
         runs = read_runs(store)
+        figures = read_figures(store) if args.html else None
     finally:
         store.close()
     rows = stats_rows(portals, runs)
@@ -68,9 +72,20 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from dvk_crawl.cli.report import render_report
 
-        Path(args.html).write_text(render_report(portals, runs), encoding="utf-8")
+        Path(args.html).write_text(render_report(portals, runs, figures=figures), encoding="utf-8")
         print(f"wrote the report to {args.html}", file=sys.stderr)
     return 0
+
+
+def read_figures(store: ArticleStore) -> list[ReportedFigure]:
+    """The figures of the report's campaign section; copies of a story would count twice."""
+    from dvk_crawl.cli.figures_report import collect_figures
+
+    records = store.iter_records(include_duplicates=False)
+    try:
+        return collect_figures(records)
+    finally:
+        getattr(records, "close", lambda: None)()
 
 
 def read_runs(store: ArticleStore) -> dict[str, list[RunInfo]]:

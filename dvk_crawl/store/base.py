@@ -162,6 +162,13 @@ class ArticleStore(ABC):
         """Insert or replace records by id, all in one transaction; return how many."""
 
     @abstractmethod
+    def set_figures(self, figures_by_id: dict[str, list[dict[str, Any]]]) -> int:
+        """Replace the ``figures`` of stored records, in one transaction; return how many.
+
+        Every other field and column stays as it is (``stored_at`` too: dedup orders by it).
+        """
+
+    @abstractmethod
     def has_id(self, article_id: str) -> bool: ...
 
     @abstractmethod

@@ -221,6 +221,12 @@ class PostgresStore(ArticleStore):
             cursor.executemany(_UPSERT, rows)
         return len(rows)
 
+    def set_figures(self, figures_by_id: dict[str, list[dict[str, Any]]]) -> int:
+        rows = [(Jsonb(figures), article_id) for article_id, figures in figures_by_id.items()]
+        with self._errors(), self.db.transaction(), self.db.cursor() as cursor:
+            cursor.executemany("UPDATE articles SET record = jsonb_set(record, '{figures}', %s) WHERE id = %s", rows)
+            return cursor.rowcount
+
     def has_id(self, article_id: str) -> bool:
         return bool(self._rows("SELECT 1 FROM articles WHERE id = %s", (article_id,)))
 

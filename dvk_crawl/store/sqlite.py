@@ -186,6 +186,17 @@ class SqliteStore(ArticleStore):
             raise StoreError(f"cannot write to store {self.path}: {error}") from error
         return len(rows)
 
+    def set_figures(self, figures_by_id: dict[str, list[dict[str, Any]]]) -> int:
+        rows = [(json.dumps(figures, ensure_ascii=False), article_id) for article_id, figures in figures_by_id.items()]
+        try:
+            with self._transaction():
+                cursor = self.db.executemany(
+                    "UPDATE articles SET record = json_set(record, '$.figures', json(?)) WHERE id = ?", rows
+                )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to store {self.path}: {error}") from error
+        return cursor.rowcount
+
     def has_id(self, article_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
 
