@@ -124,6 +124,8 @@ class CopyLinker:
     def __init__(self, store: ArticleStore, lsh: LshScheme) -> None:
         self.store = store
         self.lsh = lsh
+        self.relinked: set[str] = set()
+        """Stored articles, other than those linked, whose ``duplicate_of`` a re-root changed."""
 
     def link(self, record: dict[str, Any], sig: Signature) -> str:
         """Store the signature, re-root the article's group; return the outcome to count."""
@@ -131,12 +133,22 @@ class CopyLinker:
         matched, outcome = self.first_match(article_id, record["content_hash"], sig)
         self.store.add_signature(article_id, sig.minhash, sig.band_keys, None)
         # Its own group too: on a refresh the article may already be a root others point at.
+        links_before = {member: article_id for member, _ in self.store.copy_group(article_id)}
         group = dict(self.store.copy_group(article_id))
         if matched is not None:
             group.update(self.store.copy_group(matched))
+            links_before.update({member: matched for member, _ in self.store.copy_group(matched)})
         group[article_id] = record.get("published_at")
         root = min(group, key=lambda member: publication_rank(group[member], member))
         self.store.relink_copies(sorted(group), root)
+        # A group's members point at its root (the root itself at nothing): when the root
+        # changes, every member's link changes with it.
+        self.relinked |= {
+            member
+            for member, before in links_before.items()
+            if member != article_id and (None if member == before else before) != (None if member == root else root)
+        }
+        self.relinked.discard(article_id)
         return outcome
 
     def first_match(self, article_id: str, digest: str, sig: Signature) -> tuple[str | None, str]:

@@ -203,6 +203,26 @@ def test_an_earlier_published_copy_arriving_later_becomes_the_original(any_store
     assert stat(crawler, "dvk/dedup/duplicate_content") == 1  # 315400; 315301 is stored as the original
 
 
+def test_a_re_root_sends_the_relinked_records_to_the_feed_again(any_store_crawler) -> None:
+    """The feed is the store's log: the last line of an id must be its stored record."""
+    from scrapy import signals
+
+    crawler = any_store_crawler
+    fed: list[dict[str, Any]] = []
+    crawler.signals.connect(lambda item, **_: fed.append(dict(item)), signal=signals.item_scraped, weak=False)
+    stored(crawler, article(id="baoyenbai:315372", published_at="2024-03-04T14:26:47+07:00"))
+    stored(crawler, article(id="baoyenbai:315400", published_at="2024-03-06T14:26:47+07:00"))
+    assert fed == []  # items of a batch reach the feed through the engine, not from here
+    stored(crawler, article(id="baoyenbai:315301", published_at="2024-03-02T14:26:47+07:00"))
+    assert {r["id"]: r["duplicate_of"] for r in fed} == {
+        "baoyenbai:315372": "baoyenbai:315301",
+        "baoyenbai:315400": "baoyenbai:315301",
+    }
+    assert stat(crawler, "dvk/store/relinked") == 2
+    stored(crawler, article(id="baoyenbai:315500", published_at="2024-03-08T14:26:47+07:00"))
+    assert len(fed) == 2  # a copy joining a group re-roots nothing: no other line changes
+
+
 def test_ties_go_to_the_lower_id_and_undated_articles_rank_last(any_store_crawler) -> None:
     crawler = any_store_crawler
     stored(crawler, article(id="x:2", published_at="2024-03-02T08:00:00+07:00"), article(id="x:0"))

@@ -23,6 +23,7 @@ import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import CallLaterResult, call_later
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
@@ -128,6 +129,21 @@ class StorePipeline(Stage):
         for outcome in outcomes:
             self.stats.inc_value(f"dvk/dedup/{outcome}")
 
+    def feed_relinked(self, store: ArticleStore, ids: set[str]) -> None:
+        """Articles stored earlier whose copy link a re-root changed go to the feed again.
+
+        The feed is an append-only log of the store: the last line of an id is its
+        stored record. Sent as ``item_scraped``, the signal Scrapy's feed exports write
+        from, once the transaction that changed them is committed.
+        """
+        if not ids:
+            return
+        for record in store.records_by_id(ids):
+            self.crawler.signals.send_catch_log(
+                signal=signals.item_scraped, item=record, response=None, spider=self.crawler.spider
+            )
+        self.stats.inc_value("dvk/store/relinked", len(ids))
+
     def write(self, store: ArticleStore, batch: list[dict[str, Any]]) -> tuple[int, list[str]]:
         carried = crawl_signatures(self.crawler)
         # Computed here only for an article that did not pass the dedup stage (tests, tools).
@@ -140,5 +156,6 @@ class StorePipeline(Stage):
             outcomes = [linker.link(r, sig) for r, sig in zip(batch, signatures, strict=True)]
         for record in batch:  # a later article of the batch may have re-rooted an earlier one
             record["duplicate_of"] = store.original_of(record["id"])
+        self.feed_relinked(store, linker.relinked - {r["id"] for r in batch})
         # An article that matched others but is the earliest of them is an original.
         return written, [kind if r["duplicate_of"] else "unique" for r, kind in zip(batch, outcomes, strict=True)]

@@ -223,6 +223,10 @@ class ArticleStore(ABC):
         """The stored article's ``duplicate_of``: None for an original or an id not stored."""
 
     @abstractmethod
+    def records_by_id(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The stored records of ``ids`` (those stored), in id order."""
+
+    @abstractmethod
     def copy_group(self, root: str) -> list[tuple[str, str | None]]:
         """``(id, published_at)`` of the stored article ``root`` and of every article whose
         ``duplicate_of`` is ``root``; empty when ``root`` is not stored and nothing points at it."""

@@ -322,6 +322,10 @@ class PostgresStore(ArticleStore):
         rows = self._rows("SELECT duplicate_of FROM articles WHERE id = %s", (article_id,))
         return rows[0][0] if rows else None
 
+    def records_by_id(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT record FROM articles WHERE id = ANY(%s) ORDER BY id", (sorted(set(ids)),))
+        return [record for (record,) in rows]
+
     def copy_group(self, root: str) -> list[tuple[str, str | None]]:
         rows = self._rows("SELECT id, published_at FROM articles WHERE id = %s OR duplicate_of = %s", (root, root))
         return [(i, published_at) for i, published_at in rows]

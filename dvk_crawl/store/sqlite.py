@@ -278,6 +278,12 @@ class SqliteStore(ArticleStore):
         row = self.db.execute("SELECT duplicate_of FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
 
+    def records_by_id(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = sorted(set(ids))
+        marks = ", ".join("?" * len(wanted))
+        rows = self.db.execute(f"SELECT record FROM articles WHERE id IN ({marks}) ORDER BY id", wanted)
+        return [json.loads(record) for (record,) in rows]
+
     def copy_group(self, root: str) -> list[tuple[str, str | None]]:
         rows = self.db.execute(
             "SELECT id, published_at FROM articles WHERE id = ? UNION SELECT id, published_at FROM articles"
