@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dvk_crawl.cli.main import main as dvk_crawl_cli
-from dvk_crawl.config import SETTINGS
+from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.dates import VIETNAM
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.replica.server import serve
@@ -111,12 +111,14 @@ def _catalogue() -> tuple[list[ServedArticle], list[ServedArticle]]:
         ServedArticle("baohatinh", _near_copy(hatinh[2], 300_050), group="baohatinh:300002"),
         ServedArticle("baolaocai", _near_copy(hatinh[6], 400_050), group="baohatinh:300006"),
     ]
-    first = [_in_group(a, first) for a in first]
     late = [
         # Published a day BEFORE the original it copies: it becomes the group's original.
         _earlier_copy("baolaocai", hatinh[2], 400_060, group="baohatinh:300002"),
         _earlier_copy("baohatinh", laocai[1], 300_060, group="baolaocai:400001"),
     ]
+    # The originals of the late copies' groups too: a late copy joins a group that may
+    # have had no copy before it (400001).
+    first = [_in_group(a, first + late) for a in first]
     return first, late
 
 
@@ -178,7 +180,7 @@ def _write_site(site_dir: Path, portal: str, articles: list[ServedArticle]) -> N
         page = _article_page(served.article, writer.home)
         writer.add(writer.path(served.article), f"pages/{served.article.post_id}.html", page)
     newest = sorted((a for a in articles if a.listed), key=lambda a: a.listed_at, reverse=True)
-    seeds = load_seeds(Path(SETTINGS["DVK_SEEDS_DIR"].default), portal)
+    seeds = load_seeds(default_seeds_dir(), portal)
     arrived = {a.article.post_id: a.listed_at for a in articles}
     for url in seeds.sitemaps:
         writer.write_sitemaps(urlsplit(url).path, [a.article for a in articles], arrived)

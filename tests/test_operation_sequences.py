@@ -2,7 +2,7 @@
 lose, hide, duplicate or mis-root an article.
 
 Seeded (``derandomize``) and repeatable. The ``CHOSEN`` sequences first, then
-``DVK_SEQUENCES`` random ones (``make test``: a few, each is 20–60 s of real crawls;
+``DVK_SEQUENCES`` random ones (``make test``: 17, each is 20–60 s of real crawls;
 ``make soak``: hundreds, ``DVK_SOAK_SEQUENCES``), then the totals. Every sequence runs to its end,
 so one run reports every broken sequence, each with its steps; replay one with
 ``DVK_SEQUENCE_REPLAY='[["refresh", "baohatinh", 0, 0], …]'`` (the JSON printed with it).
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests.sequences import OPERATIONS, PORTALS, Outcome, SequenceRun, Step, fresh_schema_url
 
-SEQUENCES = int(os.environ.get("DVK_SOAK_SEQUENCES") or os.environ.get("DVK_SEQUENCES") or "1")
+SEQUENCES = int(os.environ.get("DVK_SOAK_SEQUENCES") or os.environ.get("DVK_SEQUENCES") or "17")
 """Random sequences after the chosen ones: each costs 20–60 s of real crawls."""
 MAX_STEPS = 4
 REPLAY = os.environ.get("DVK_SEQUENCE_REPLAY")
