@@ -72,6 +72,18 @@ class CrawlResult:
             return [json.loads(r) for (r,) in db.execute("SELECT record FROM articles ORDER BY id")]
 
 
+def feed_ids(feed: Path) -> list[str]:
+    """The ids of a JSON Lines feed, once each, in order, after checking that the feed is a
+    log of its store: an id comes again only as a re-root's relinked record (a copy now)."""
+    lines = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()] if feed.exists() else []
+    first: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        if line["id"] in first:
+            assert line["duplicate_of"], f"{line['id']} is in the feed twice, the second time not as a relinked copy"
+        first.setdefault(line["id"], line)
+    return list(first)
+
+
 def run_crawl(
     spider: str,
     base_url: str,

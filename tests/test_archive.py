@@ -35,7 +35,7 @@ from dvk_crawl.replica.wayback import NO_FAULTS, WaybackServer, serve_wayback
 from dvk_crawl.spiders.quangngai import QuangngaiSpider
 from dvk_crawl.spiders.quangtri import QuangtriSpider
 from dvk_crawl.store import open_store
-from tests.conftest import ROOT, CrawlResult, run_crawl
+from tests.conftest import ROOT, CrawlResult, feed_ids, run_crawl
 
 TP = "quangtri:trieuphong.quangtri.gov.vn/"
 A, B, C = f"{TP}1606789047213", f"{TP}1606870961877", f"{TP}1615864985462"
@@ -358,8 +358,7 @@ def test_a_paused_archive_crawl_resumes_from_jobdir_and_stores_each_article_once
     assert len(cdx) > listed_before and len(set(cdx)) == len(cdx) - 1  # only the 429 was asked twice
     ids = [r["id"] for r in resumed.records()]
     assert sorted(ids) == sorted([A, B, C, D])
-    jsonl_ids = [json.loads(line)["id"] for line in resumed.jsonl.read_text(encoding="utf-8").splitlines()]
-    assert sorted(jsonl_ids) == sorted(ids)
+    assert sorted(feed_ids(resumed.jsonl)) == sorted(ids)
     assert len(replayed(wayback)) == len(set(replayed(wayback)))  # no capture fetched twice
 
 

@@ -30,7 +30,7 @@ from dvk_crawl.replica.server import serve
 from dvk_crawl.replica.synthetic import build_site
 from dvk_crawl.store import crawler_store, open_store
 from dvk_crawl.text import content_hash
-from tests.conftest import ROOT
+from tests.conftest import ROOT, feed_ids
 from tests.services import REDIS
 
 SPIDER = "baohatinh"
@@ -84,7 +84,7 @@ def test_two_workers_share_one_crawl_and_store_each_article_once(
     assert sorted(s["id"] for s in signatures) == ids
     # Each article went through the store once, in one worker or the other, and into one feed.
     assert sum(run["summary"]["stored"] for run in runs) == len(site.ids)
-    fed = [json.loads(line)["id"] for w in workdirs for line in (w / "articles.jsonl").read_text("utf-8").splitlines()]
+    fed = [i for w in workdirs for i in feed_ids(w / "articles.jsonl")]
     assert sorted(fed) == ids
     # Both did work: each fetched article pages from the shared queue, none twice over.
     fetched = [run["summary"]["fetched"] for run in runs]

@@ -35,7 +35,7 @@ from dvk_crawl.failures import failure_reason, is_transient
 from dvk_crawl.middlewares import RetryAfterMiddleware
 from dvk_crawl.replica.faults import FaultServer, to_windows_1258
 from dvk_crawl.replica.server import SITES_DIR
-from tests.conftest import ROOT, CrawlResult, run_crawl
+from tests.conftest import ROOT, CrawlResult, feed_ids, run_crawl
 
 SITE = SITES_DIR / "faults"
 OUTCOMES: dict[str, Any] = json.loads((SITE / "outcomes.json").read_text(encoding="utf-8"))
@@ -97,7 +97,7 @@ def test_stored_articles_equal_the_clean_pages(crawl: CrawlResult) -> None:
 
 
 def test_jsonl_feed_holds_exactly_the_stored_articles(crawl: CrawlResult) -> None:
-    ids = [json.loads(line)["id"] for line in crawl.jsonl.read_text(encoding="utf-8").splitlines()]
+    ids = feed_ids(crawl.jsonl)
     assert sorted(ids) == OUTCOMES["stored_ids"]
 
 

@@ -3,7 +3,6 @@ a paused crawl resumes, and two crawls of one portal never overlap."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dvk_crawl.extensions.runreport import find_alerts
-from tests.conftest import ROOT, CrawlResult, run_crawl
+from tests.conftest import ROOT, CrawlResult, feed_ids, run_crawl
 
 SPIDER = "baohatinh"
 
@@ -58,8 +57,7 @@ def test_a_paused_crawl_resumes_from_jobdir_and_stores_each_article_once(
     complete = crawl(replicas, tmp_path / "uninterrupted")
     assert sorted(ids) == sorted(r["id"] for r in complete.records())
     assert len(ids) == len(set(ids))
-    jsonl_ids = [json.loads(line)["id"] for line in resumed.jsonl.read_text(encoding="utf-8").splitlines()]
-    assert sorted(jsonl_ids) == sorted(ids)
+    assert sorted(feed_ids(resumed.jsonl)) == sorted(ids)
 
 
 def test_a_second_crawl_of_the_same_portal_and_store_stops_at_once(replicas: dict[str, str], tmp_path: Path) -> None:

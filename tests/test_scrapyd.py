@@ -28,6 +28,7 @@ import pytest
 
 from dvk_crawl.replica.server import SITES_DIR
 from tests.checkout import copy_checkout
+from tests.conftest import feed_ids
 
 BIN = Path(sys.executable).parent
 
@@ -134,7 +135,7 @@ def test_readme_scrapyd_steps_deploy_schedule_store_and_leave_nothing_untracked(
     # Feed and run file beside the absolute store, not in the Scrapyd job's working folder.
     run = json.loads(next((tmp_path / "runs" / "baohatinh").glob("*.json")).read_text(encoding="utf-8"))
     assert run["finish_reason"] == "finished" and run["job"] == job
-    fed = [json.loads(line)["id"] for line in (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    fed = feed_ids(tmp_path / "articles.jsonl")
     assert sorted(fed) == stored
     status = git(scrapyd.checkout, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert [line for line in status if line.startswith("??")] == []  # Scrapyd still running: its pid file too

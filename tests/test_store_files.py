@@ -24,7 +24,7 @@ from dvk_crawl.cli.main import main
 from dvk_crawl.extensions.runreport import previous_runs
 from dvk_crawl.store import open_store
 from dvk_crawl.storefiles import StoreFiles, store_data_dir
-from tests.conftest import run_crawl
+from tests.conftest import feed_ids, run_crawl
 
 SPIDER = "baoyenbai"  # a small replica
 
@@ -70,7 +70,7 @@ def test_a_crawl_writes_feed_and_runs_beside_its_store_and_nothing_under_the_cwd
     result = run_crawl(SPIDER, replicas[SPIDER], workdir, cwd=cwd)
     assert result.returncode == 0, result.output[-3000:]
     assert list(cwd.iterdir()) == []  # no data/articles.jsonl, no data/runs/
-    fed = [json.loads(line)["id"] for line in result.jsonl.read_text(encoding="utf-8").splitlines()]
+    fed = feed_ids(result.jsonl)
     assert sorted(fed) == sorted(r["id"] for r in result.records())
     (run_file,) = (workdir / "runs" / SPIDER).glob("*.json")
     with open_store(f"sqlite:///{result.store}") as store:
@@ -139,7 +139,7 @@ def test_the_demo_keeps_its_store_feed_and_runs_in_data_demo_and_stores_nothing_
     feed = (demo / "articles.jsonl").read_text(encoding="utf-8")
     with open_store(f"sqlite:///{demo / 'dvk.sqlite'}") as store:
         count = store.count()
-    assert count >= 1 and len(feed.splitlines()) == count
+    assert count >= 1 and len(feed_ids(demo / "articles.jsonl")) == count
     assert len(list((demo / "runs" / SPIDER).glob("*.json"))) == 1
 
     second = run_demo(tmp_path)

@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 from dvk_crawl.config import setting
 from dvk_crawl.neardup import CopyLinker, LshScheme, Signature, crawl_signatures
 from dvk_crawl.pipelines.base import Stage
+from dvk_crawl.record import ARTICLE_FIELDS
 from dvk_crawl.store import ArticleStore, StoreError, crawler_store
 
 logger = logging.getLogger(__name__)
@@ -139,8 +140,9 @@ class StorePipeline(Stage):
         if not ids:
             return
         for record in store.records_by_id(ids):
+            item = {name: record.get(name) for name in ARTICLE_FIELDS}  # the feed's fields, in their order
             self.crawler.signals.send_catch_log(
-                signal=signals.item_scraped, item=record, response=None, spider=self.crawler.spider
+                signal=signals.item_scraped, item=item, response=None, spider=self.crawler.spider
             )
         self.stats.inc_value("dvk/store/relinked", len(ids))
 
