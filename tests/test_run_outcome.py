@@ -245,3 +245,16 @@ def test_a_finished_jobdir_stops_at_once_and_a_paused_one_resumes(replicas: dict
     assert len(errors) == 1 and f"the job in JOBDIR={tmp_path / 'job'} has finished" in errors[0]
     assert "give a new JOBDIR or remove" in errors[0] and "Traceback" not in again.output
     assert sorted((tmp_path / "runs").glob("*/*.json")) == runs_before
+
+
+def test_a_job_interrupted_before_it_queued_anything_resumes(replicas: dict[str, str], tmp_path: Path) -> None:
+    """Ctrl-C in the first second leaves what a drained queue leaves (requests seen, no queue
+    listed), but the job never finished: the same command must go on, not refuse."""
+    job = tmp_path / "job"
+    (job / "requests.queue").mkdir(parents=True)
+    (job / "requests.seen").write_text("0123456789abcdef0123456789abcdef01234567\n", encoding="utf-8")
+    (job / "requests.queue" / "active.json").write_text("[]", encoding="utf-8")
+    resumed = run_crawl(SPIDER, replicas[SPIDER], tmp_path, "-s", f"JOBDIR={job}")
+    assert resumed.returncode == 0, resumed.output[-3000:]
+    assert resumed.records(), "the resumed job crawled"
+    assert (job / "dvk-job-finished").is_file()  # now it has finished, and says so

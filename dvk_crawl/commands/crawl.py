@@ -16,8 +16,8 @@ The docs list them all: ``docs/reliability.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,9 @@ class Command(ScrapyCrawlCommand):
 
     def spider_closed(self, spider: Spider, reason: str, **kwargs: Any) -> None:
         self.finish_reason = reason
+        jobdir = spider.crawler.settings.get("JOBDIR")
+        if jobdir and reason == "finished":
+            mark_job_finished(Path(jobdir))
 
     def report_failure(self, spider_name: str) -> None:
         """Exit code 1 and one line when the run did not do its work (``RunReport`` names why)."""
@@ -161,16 +164,17 @@ class Command(ScrapyCrawlCommand):
             raise UsageError(str(error), print_help=False) from None
 
 
-def job_finished(jobdir: Path) -> bool:
-    """Whether a job directory holds a finished job: requests were seen and none is left queued.
+JOB_FINISHED = "dvk-job-finished"
+"""The file in a ``JOBDIR`` that says its job finished (Scrapy's files cannot tell: a job
+interrupted before it queued anything looks drained too)."""
 
-    Scrapy keeps the fingerprints of every request in ``requests.seen`` and, when the
-    spider closes, lists the queues that still hold requests in ``requests.queue/active.json``.
-    A job stopped midway (Ctrl-C, a ``CLOSESPIDER_*`` limit) leaves queued requests;
-    a killed one leaves no ``active.json``: both resume.
-    """
-    seen, active = jobdir / "requests.seen", jobdir / "requests.queue" / "active.json"
-    try:
-        return seen.stat().st_size > 0 and not json.loads(active.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+
+def mark_job_finished(jobdir: Path) -> None:
+    (jobdir / JOB_FINISHED).write_text(datetime.now(UTC).isoformat(timespec="seconds") + "\n", encoding="utf-8")
+
+
+def job_finished(jobdir: Path) -> bool:
+    """Whether a job directory holds a finished job: a run of it closed with finish reason
+    ``finished``. A job stopped midway (Ctrl-C, SIGTERM, a ``CLOSESPIDER_*`` limit, a kill)
+    resumes, whatever its queue holds."""
+    return (jobdir / JOB_FINISHED).is_file()
