@@ -51,6 +51,12 @@ SETTINGS: dict[str, SettingSpec] = {
         False, "bool", "Store articles that match no campaign keyword too (with relevant=false)."
     ),
     "DVK_MIN_BODY_CHARS": SettingSpec(200, "int", "Bodies shorter than this are dropped as too short."),
+    "DVK_VISIT_CONFIRM_HOURS": SettingSpec(
+        0.0,
+        "float",
+        "Hours after its first sighting from which a later run's same finding makes a dropped page final"
+        " (not fetched again).",
+    ),
     "DVK_MAX_LISTING_PAGES": SettingSpec(50, "int", "Pages followed per listing or search before paging stops."),
     "DVK_NEARDUP_THRESHOLD": SettingSpec(
         0.8, "float", "Estimated Jaccard similarity (5-syllable shingles) from which an article is a near duplicate."

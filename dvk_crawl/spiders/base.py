@@ -38,17 +38,17 @@ from dvk_crawl.dates import (
     parse_vietnamese_datetime,
 )
 from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, parse_feed, sitemap_body
+from dvk_crawl.extensions.visits import record_visit
 from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords
 from dvk_crawl.pipelines.base import FINAL_REASONS
 from dvk_crawl.pipelines.relevance import crawl_keywords
-from dvk_crawl.pipelines.store import stop_for_store_error
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds, load_seeds
-from dvk_crawl.store import ArticleStore, StoreError, crawler_store
+from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
@@ -540,10 +540,7 @@ class PortalSpider(ArchiveSource):
         self.count(f"spider/{reason}")
         self.count(f"dropped/{reason}")
         if key is not None and reason in FINAL_REASONS:
-            try:
-                crawler_store(self.crawler).add_visit(f"{self.portal.id}:{key}", self.portal.id, reason, url)
-            except StoreError as error:
-                stop_for_store_error(self.crawler, error)
+            record_visit(self.crawler, f"{self.portal.id}:{key}", self.portal.id, reason, url)
         self.logger.info("dropped %s: %s", reason, url)
 
 
