@@ -12,6 +12,7 @@ and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -130,6 +131,8 @@ class PortalSpider(ArchiveSource):
         spider.seeds = load_seeds(seeds_dir(crawler.settings), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
+        spider.sitemap_max_depth = setting(crawler.settings, "DVK_SITEMAP_MAX_DEPTH")
+        spider.sitemap_max_entries = setting(crawler.settings, "DVK_SITEMAP_MAX_ENTRIES")
         if not spider.refresh:
             spider.load_crawl_state(crawler_store(crawler))
         spider.setup_archive(crawler)
@@ -165,6 +168,8 @@ class PortalSpider(ArchiveSource):
     seeds: PortalSeeds
     keywords: Keywords
     max_listing_pages: int
+    sitemap_max_depth: int
+    sitemap_max_entries: int
 
     @classmethod
     def check_seeds(cls, settings: BaseSettings) -> None:
@@ -238,7 +243,8 @@ class PortalSpider(ArchiveSource):
             self.count(f"discovery/{note}")
         return feed.selector
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response, depth: int = 0) -> Iterator[scrapy.Request]:
+        """A sitemap or sitemap index; ``depth`` counts the indexes above it."""
         try:
             sitemap = Sitemap(sitemap_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
         except SitemapTooLargeError:
@@ -247,21 +253,34 @@ class PortalSpider(ArchiveSource):
         except Exception:
             self.count_drop("bad_sitemap", response.url)
             return
+        entries = self.bounded_entries(sitemap)
         if sitemap.type == "sitemapindex":
-            for entry in sitemap:
+            if depth >= self.sitemap_max_depth:
+                # An index of an index of … (a chain without end was followed 5,001 hops).
+                self.count("discovery/sitemap_index_too_deep")
+                return
+            for entry in entries:
                 if not self.sitemap_may_hold_window(entry["loc"], entry.get("lastmod")):
                     self.count("discovery/sitemaps_skipped_by_date")
                 elif self.unchanged_since_last_run(entry.get("lastmod")):
                     self.count("discovery/sitemaps_unchanged")
                 else:
-                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
+                    yield self.discovery_request(entry["loc"], self.parse_sitemap, depth=depth + 1)
             return
-        links = [
+        links = (
             e["loc"]
-            for e in sitemap
+            for e in entries
             if self.lastmod_may_be_in_window(e.get("lastmod")) and not self.unchanged_since_last_run(e.get("lastmod"))
-        ]
+        )
         yield from self.article_requests(links)
+
+    def bounded_entries(self, sitemap: Sitemap) -> Iterator[dict[str, Any]]:
+        """The first ``DVK_SITEMAP_MAX_ENTRIES`` entries, one at a time; those past it are counted."""
+        entries = iter(sitemap)
+        yield from itertools.islice(entries, self.sitemap_max_entries)
+        cut = sum(1 for _ in entries)
+        if cut:
+            self.count("discovery/sitemap_entries_cut", cut)
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         """A tag, topic, category or search page: article links, then the next page."""
