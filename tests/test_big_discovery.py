@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from scrapy import Request
 from scrapy.http import XmlResponse
 
+from bench import big_inputs
 from dvk_crawl.config import SETTINGS
 from tests.test_spider_discovery import make_spider, requested, stat
 
@@ -70,3 +72,9 @@ def test_a_100001_entry_index_queues_at_most_the_default_limit() -> None:
     assert len(requested(spider.parse_sitemap(answer(f"{BASE}/index.xml", index)))) == 50_000
     assert stat(spider, "discovery/sitemap_entries_cut") == 50_001
     assert SETTINGS["DVK_SITEMAP_MAX_ENTRIES"].default == 50_000  # the sitemaps.org protocol's own limit
+
+
+def test_a_crawl_of_an_endless_index_chain_stops_at_the_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end, the probe of ``make soak-big``: a real crawl of a chain served on loopback."""
+    assert big_inputs.main(["--case", "endless", "--pages", "50"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("big inputs: 1 faults tried, 1 held")
