@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dvk_crawl.cli.main import main as dvk_crawl_cli
-from dvk_crawl.config import SETTINGS
+from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.dates import VIETNAM
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.replica.server import serve
@@ -178,7 +178,7 @@ def _write_site(site_dir: Path, portal: str, articles: list[ServedArticle]) -> N
         page = _article_page(served.article, writer.home)
         writer.add(writer.path(served.article), f"pages/{served.article.post_id}.html", page)
     newest = sorted((a for a in articles if a.listed), key=lambda a: a.listed_at, reverse=True)
-    seeds = load_seeds(Path(SETTINGS["DVK_SEEDS_DIR"].default), portal)
+    seeds = load_seeds(default_seeds_dir(), portal)
     arrived = {a.article.post_id: a.listed_at for a in articles}
     for url in seeds.sitemaps:
         writer.write_sitemaps(urlsplit(url).path, [a.article for a in articles], arrived)
