@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SPIDER ?= baohatinh
 ARGS ?=
 
-.PHONY: install demo test lint crawl bench soak clean
+.PHONY: install demo test lint crawl bench soak soak-big clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench: install
 SOAK_SEQUENCES ?= 300
 soak: install
 	DVK_SOAK_SEQUENCES=$(SOAK_SEQUENCES) $(BIN)/python -m pytest tests/test_operation_sequences.py -q -s -p no:cacheprovider
+
+## make soak-big: the big-input probes of docs/reliability.md (huge sitemaps and listings, endless
+## sitemap index chains), each a bounded crawl; prints faults tried, held and the RSS peak
+soak-big: install
+	$(BIN)/python -m bench.big_inputs
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

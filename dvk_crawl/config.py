@@ -51,7 +51,19 @@ SETTINGS: dict[str, SettingSpec] = {
         False, "bool", "Store articles that match no campaign keyword too (with relevant=false)."
     ),
     "DVK_MIN_BODY_CHARS": SettingSpec(200, "int", "Bodies shorter than this are dropped as too short."),
+    "DVK_VISIT_CONFIRM_HOURS": SettingSpec(
+        0.0,
+        "float",
+        "Hours after its first sighting from which a later run's same finding makes a dropped page final"
+        " (not fetched again).",
+    ),
     "DVK_MAX_LISTING_PAGES": SettingSpec(50, "int", "Pages followed per listing or search before paging stops."),
+    "DVK_SITEMAP_MAX_DEPTH": SettingSpec(
+        3, "int", "Sitemap indexes followed below a start point's sitemap; a deeper index is skipped."
+    ),
+    "DVK_SITEMAP_MAX_ENTRIES": SettingSpec(
+        50_000, "int", "Entries read per sitemap or sitemap index (the sitemaps.org limit); the rest are skipped."
+    ),
     "DVK_NEARDUP_THRESHOLD": SettingSpec(
         0.8, "float", "Estimated Jaccard similarity (5-syllable shingles) from which an article is a near duplicate."
     ),

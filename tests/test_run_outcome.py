@@ -98,7 +98,7 @@ def test_page_one_known_to_a_complete_run_stops_paging() -> None:
 
 def test_the_store_tells_what_was_seen_by_a_moment(store: ArticleStore) -> None:  # noqa: F811
     store.upsert_many([record("a:1")])
-    store.add_visit("a:2", "a", "http_404", "https://a.vn/2")
+    store.add_visit("a:2", "a", "http_404", "https://a.vn/2", final=True)
     stored_at = next(iter(store.dump_rows("articles")))["stored_at"]
     assert store.seen_ids("a", before="2000-01-01T00:00:00+00:00") == set()
     assert store.seen_ids("a", before=stored_at) >= {"a:1"}  # the moment itself counts

@@ -180,6 +180,12 @@ def test_relinking_makes_one_root_in_row_record_and_signature(store: ArticleStor
     assert sorted(i for i, _ in store.copy_group("a:3")) == ["a:1", "a:2", "a:3"]
 
 
+def drop_visit_confirmation(db: Any) -> None:
+    """Take the visits table back to before its confirmation columns (SQLite schema 5, PostgreSQL 3)."""
+    for column in ("first_visited_at", "final_at"):
+        db.execute(f"ALTER TABLE visits DROP COLUMN {column}")
+
+
 def test_opening_an_older_store_repairs_its_copy_links(store_url: str) -> None:
     """Self-copies (refresh), groups rooted by arrival, signatures of lost batches and their
     band rows are repaired once."""
@@ -201,7 +207,8 @@ def test_opening_an_older_store_repairs_its_copy_links(store_url: str) -> None:
             db.execute("PRAGMA user_version = 3")
         else:
             db.execute("DROP INDEX articles_duplicate_of")
-            db.execute("DELETE FROM dvk_schema WHERE version = 2")
+            db.execute("DELETE FROM dvk_schema WHERE version >= 2")
+        drop_visit_confirmation(db)
     with open_store(store_url) as store:
         links = {r["id"]: r["duplicate_of"] for r in store.iter_records()}
         assert links == {"a:1": None, "a:2": None, "a:3": "a:1", "a:4": None, "a:5": "a:4", "a:6": "a:4"}
@@ -220,10 +227,11 @@ def test_what_a_section_wrote_is_gone_when_it_fails(store: ArticleStore) -> None
     assert orphaned_bands(store) == 0
 
 
-def test_visits_are_kept_once_and_count_as_seen(store: ArticleStore) -> None:
+def test_visits_are_kept_once_and_count_as_seen_once_confirmed(store: ArticleStore) -> None:
     store.upsert_many([record("a:1")])
     store.add_visit("a:2", "a", "not_relevant", "https://a.vn/2")
-    store.add_visit("a:2", "a", "short_body", "https://a.vn/2?x")
+    assert store.seen_ids("a") == {"a:1"}  # one sighting is not final
+    store.add_visit("a:2", "a", "short_body", "https://a.vn/2?x", confirms_before="2999-01-01T00:00:00+00:00")
     store.add_visit("b:9", "b", "http_404", "https://b.vn/9")
     assert store.seen_ids("a") == {"a:1", "a:2"}
     visits = list(store.dump_rows("visits"))
@@ -408,6 +416,7 @@ def fill(store: ArticleStore) -> None:
     store.add_signature("a:1", b"\x01" * 16, [1, 2], None)
     store.add_signature("a:2", b"\x02" * 16, [2, 3], "a:1")
     store.add_visit("a:3", "a", "not_relevant", "https://a.vn/3")
+    store.add_visit("a:3", "a", "not_relevant", "https://a.vn/3", confirms_before="2999-01-01T00:00:00+00:00")
     store.add_run({"spider": "a", "started_at": "s", "finished_at": "f", "finish_reason": "finished", "x": [1]})
     store.add_run({"spider": "a", "started_at": "s2", "finished_at": "f2", "finish_reason": "finished"})
 

@@ -8,7 +8,8 @@ spider on the store, a ``JOBDIR`` whose job already finished.
 Exit code 1, with one line at the end (``baohatinh: 5 of 5 start points failed
 (dns_error): is the network up?``): a run that did not do its work: every start point
 failed, interrupted (Ctrl-C, SIGTERM: finish reason ``shutdown``; or stopped before the
-spider closed), the store failed (``store_error``), the run file could not be written.
+spider closed), the store failed (``store_error``), the feed could not be written
+(``feed_error``), the run file could not be written.
 Exit code 0: the run finished (a ``CLOSESPIDER_*`` limit the user set included).
 The docs list them all: ``docs/reliability.md``.
 """

@@ -1,10 +1,13 @@
-"""Remember article links that redirect to another article key.
+"""Remember article links that redirect to another article key, once the target is stored.
 
 An old Liferay address of Quảng Ngãi (``/web/portal-qni/…?4021566``) redirects to
 the new platform (``/tin-tuc/…/slug.html``), another key. The article is stored
 under the new key; without a record of the old one, every incremental run would
-follow the redirect again. It is recorded when the redirect answer arrives, before
-Scrapy's RedirectMiddleware (which may then drop the new request as already seen).
+follow the redirect again. But a redirect proves nothing of its target, which may be
+offsite or answer 503: the old key is remembered only once the target is stored.
+When it already is, here, as the redirect answer arrives (before Scrapy's
+RedirectMiddleware, which may then drop the new request as already seen); otherwise
+``extensions.visits.VisitLog`` records it when the target's article is stored.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from dvk_crawl.pipelines.store import stop_for_store_error
-from dvk_crawl.store import StoreError, crawler_store
+from dvk_crawl.extensions.visits import record_visit
+from dvk_crawl.store import crawler_store
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -40,10 +43,9 @@ class RedirectedKeyMiddleware:
         if target_key is not None and target_key != requested_key:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("dvk/fetch/redirected_to_other_key")
-            try:
-                crawler_store(self.crawler).add_visit(
-                    f"{portal.id}:{requested_key}", portal.id, f"redirected to {portal.id}:{target_key}", target
+            target_id = f"{portal.id}:{target_key}"
+            if crawler_store(self.crawler).has_id(target_id):
+                record_visit(
+                    self.crawler, f"{portal.id}:{requested_key}", portal.id, f"redirected to {target_id}", target, True
                 )
-            except StoreError as error:
-                stop_for_store_error(self.crawler, error)
         return response

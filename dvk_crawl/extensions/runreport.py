@@ -10,7 +10,7 @@ crawls, ``make demo`` and ``dvk-crawl stats`` read.
 Each run records whether it was complete (finished, its start points requested by
 itself, every discovery page answered): only complete runs let later runs skip
 unchanged sitemaps or stop paging (``PortalSpider.load_crawl_state``). A run that did
-not do its work (every start point failed, interrupted, the store failed, the run
+not do its work (every start point failed, interrupted, the store or the feed failed, the run
 file not written) leaves its one-line reason in the stat ``dvk/run/failure``, which
 ``scrapy crawl`` prints before exiting with code 1.
 """
@@ -110,6 +110,8 @@ def run_failure(reason: str, outcome: dict[str, Any]) -> str | None:
         return "interrupted (finish reason shutdown); run the same command again to go on"
     if reason == "store_error":
         return "the store failed (finish reason store_error); see the ERROR line above"
+    if reason == "feed_error":
+        return "the feed could not be written (finish reason feed_error); see the ERROR line above"
     return start_points_failure(outcome)
 
 
@@ -175,11 +177,14 @@ def runs_dir(settings: BaseSettings) -> Path:
 
 
 def check_runs_dir(settings: BaseSettings, spider: str) -> None:
-    """Make the spider's run folder and write a file in it, before the crawl: raise ``OSError`` if it cannot."""
+    """Make the spider's run folder and write a file in it, before the crawl: raise ``OSError`` if it cannot.
+
+    A page of bytes, not an empty file: a full disk still creates empty files."""
     folder = runs_dir(settings) / spider
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-        pass
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-") as check:
+        check.write(b"\0" * 4096)
+        check.flush()
 
 
 class RunReport:
@@ -239,8 +244,12 @@ class RunReport:
         path = self.runs_dir / spider / f"{self.run_name}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(path)  # readers never see half a run file
+        try:
+            tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+            tmp.replace(path)  # readers never see half a run file
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a disk that filled leaves no half file behind
+            raise
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("dvk/run_file", str(path))
 

@@ -12,6 +12,7 @@ and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -38,17 +39,17 @@ from dvk_crawl.dates import (
     parse_vietnamese_datetime,
 )
 from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, parse_feed, sitemap_body
+from dvk_crawl.extensions.visits import record_visit
 from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords
 from dvk_crawl.pipelines.base import FINAL_REASONS
 from dvk_crawl.pipelines.relevance import crawl_keywords
-from dvk_crawl.pipelines.store import stop_for_store_error
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds, load_seeds
-from dvk_crawl.store import ArticleStore, StoreError, crawler_store
+from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
@@ -130,6 +131,8 @@ class PortalSpider(ArchiveSource):
         spider.seeds = load_seeds(seeds_dir(crawler.settings), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
+        spider.sitemap_max_depth = setting(crawler.settings, "DVK_SITEMAP_MAX_DEPTH")
+        spider.sitemap_max_entries = setting(crawler.settings, "DVK_SITEMAP_MAX_ENTRIES")
         if not spider.refresh:
             spider.load_crawl_state(crawler_store(crawler))
         spider.setup_archive(crawler)
@@ -165,6 +168,8 @@ class PortalSpider(ArchiveSource):
     seeds: PortalSeeds
     keywords: Keywords
     max_listing_pages: int
+    sitemap_max_depth: int
+    sitemap_max_entries: int
 
     @classmethod
     def check_seeds(cls, settings: BaseSettings) -> None:
@@ -238,7 +243,8 @@ class PortalSpider(ArchiveSource):
             self.count(f"discovery/{note}")
         return feed.selector
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response, depth: int = 0) -> Iterator[scrapy.Request]:
+        """A sitemap or sitemap index; ``depth`` counts the indexes above it."""
         try:
             sitemap = Sitemap(sitemap_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
         except SitemapTooLargeError:
@@ -247,21 +253,34 @@ class PortalSpider(ArchiveSource):
         except Exception:
             self.count_drop("bad_sitemap", response.url)
             return
+        entries = self.bounded_entries(sitemap)
         if sitemap.type == "sitemapindex":
-            for entry in sitemap:
+            if depth >= self.sitemap_max_depth:
+                # An index of an index of … (a chain without end was followed 5,001 hops).
+                self.count("discovery/sitemap_index_too_deep")
+                return
+            for entry in entries:
                 if not self.sitemap_may_hold_window(entry["loc"], entry.get("lastmod")):
                     self.count("discovery/sitemaps_skipped_by_date")
                 elif self.unchanged_since_last_run(entry.get("lastmod")):
                     self.count("discovery/sitemaps_unchanged")
                 else:
-                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
+                    yield self.discovery_request(entry["loc"], self.parse_sitemap, depth=depth + 1)
             return
-        links = [
+        links = (
             e["loc"]
-            for e in sitemap
+            for e in entries
             if self.lastmod_may_be_in_window(e.get("lastmod")) and not self.unchanged_since_last_run(e.get("lastmod"))
-        ]
+        )
         yield from self.article_requests(links)
+
+    def bounded_entries(self, sitemap: Sitemap) -> Iterator[dict[str, Any]]:
+        """The first ``DVK_SITEMAP_MAX_ENTRIES`` entries, one at a time; those past it are counted."""
+        entries = iter(sitemap)
+        yield from itertools.islice(entries, self.sitemap_max_entries)
+        cut = sum(1 for _ in entries)
+        if cut:
+            self.count("discovery/sitemap_entries_cut", cut)
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         """A tag, topic, category or search page: article links, then the next page."""
@@ -283,13 +302,13 @@ class PortalSpider(ArchiveSource):
         if links and not self.refresh and all(self.known_to_complete(link) for link in links):
             self.count("discovery/paging_stopped_nothing_new")
             return
-        next_url = self.next_page_url(response, page)
-        if next_url and page < self.max_listing_pages:
+        next_url = self.next_page_url(response, page) if page < self.max_listing_pages else None
+        if next_url:
             yield self.discovery_request(next_url, self.parse_listing, page=page + 1)
 
     def listing_items(self, response: TextResponse) -> Iterator[tuple[str, PublicationTime | None]]:
         """``(article URL, date shown next to it)`` for every article link on a listing."""
-        for anchor in response.css("a[href]"):
+        for anchor in anchors(response):
             url = self.canonical_from_link(response, anchor.attrib["href"])
             if url is None:
                 continue
@@ -322,10 +341,10 @@ class PortalSpider(ArchiveSource):
         candidates = response.css("a[rel~=next]::attr(href)").getall()
         candidates += [
             a.attrib["href"]
-            for a in response.css("a[href]")
+            for a in anchors(response)
             if " ".join(a.css("::text").getall()).strip().casefold() in _NEXT_TEXTS
         ]
-        candidates += [h for h in response.css("a::attr(href)").getall() if _page_number(h) == page + 1]
+        candidates += [h for h in (a.attrib["href"] for a in anchors(response)) if _page_number(h) == page + 1]
         for href in candidates:
             # A disabled "next" on the last page (Liferay's pager) is ``href="javascript:;"``.
             if href.strip().lower().startswith(("javascript:", "#")):
@@ -540,11 +559,16 @@ class PortalSpider(ArchiveSource):
         self.count(f"spider/{reason}")
         self.count(f"dropped/{reason}")
         if key is not None and reason in FINAL_REASONS:
-            try:
-                crawler_store(self.crawler).add_visit(f"{self.portal.id}:{key}", self.portal.id, reason, url)
-            except StoreError as error:
-                stop_for_store_error(self.crawler, error)
+            record_visit(self.crawler, f"{self.portal.id}:{key}", self.portal.id, reason, url)
         self.logger.info("dropped %s: %s", reason, url)
+
+
+def anchors(response: TextResponse) -> Iterator[Selector]:
+    """The page's ``<a href>``, one at a time: ``response.css("a[href]")`` makes all at once,
+    and a listing of 300,000 links held 640 MB of them (issue 18)."""
+    for element in response.selector.root.iter("a"):
+        if element.get("href") is not None:
+            yield Selector(root=element, type="html")
 
 
 def _page_number(href: str) -> int | None:

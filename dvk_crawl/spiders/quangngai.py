@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from scrapy.http import TextResponse
 
 from dvk_crawl.dates import PublicationTime, parse_vietnamese_datetime
-from dvk_crawl.spiders.base import PortalSpider
+from dvk_crawl.spiders.base import PortalSpider, anchors
 
 
 class QuangngaiSpider(PortalSpider):
@@ -31,7 +31,7 @@ class QuangngaiSpider(PortalSpider):
     ITEM_DATE = ".metadata-publish-date, .asset-metadata, .news-date"
 
     def listing_items(self, response: TextResponse) -> Iterator[tuple[str, PublicationTime | None]]:
-        for anchor in response.css("a[href]"):
+        for anchor in anchors(response):
             url = self.canonical_from_link(response, anchor.attrib["href"])
             if url is None:
                 continue

@@ -43,7 +43,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "source", "fetched_at", "stored_at", "record",
     ),
     "signatures": ("id", "signature", "duplicate_of", "band_keys"),
-    "visits": ("id", "portal", "outcome", "url", "visited_at"),
+    "visits": ("id", "portal", "outcome", "url", "visited_at", "first_visited_at", "final_at"),
     "runs": ("spider", "started_at", "finished_at", "finish_reason", "run"),
 }  # fmt: skip
 """``relevant`` is a bool, ``record`` and ``run`` dicts, ``signature`` bytes, ``band_keys`` ints."""
@@ -236,18 +236,27 @@ class ArticleStore(ABC):
         """Make ``root`` the original of ``ids``: its ``duplicate_of`` NULL, every other's ``root``,
         in the article row, its record and its signature alike."""
 
-    # -- visits: pages fetched and dropped for good (see pipelines.base.FINAL_REASONS)
+    # -- visits: pages fetched and not stored (see pipelines.base.FINAL_REASONS)
 
     @abstractmethod
-    def add_visit(self, article_id: str, portal: str, outcome: str, url: str) -> None:
-        """Remember that an article page was fetched and not stored, and why."""
+    def add_visit(
+        self, article_id: str, portal: str, outcome: str, url: str, *, confirms_before: str | None = None,
+        final: bool = False,
+    ) -> None:  # fmt: skip
+        """Remember that an article page was fetched and not stored, and why.
+
+        A first visit is not final: a maintenance page or a one-off 404 must not stop the
+        article from being fetched again. It becomes final (``seen_ids``) when ``final``
+        (a redirect whose target is stored), or when an earlier visit of the id was recorded
+        before ``confirms_before`` (an ISO time: this run's start, see
+        ``extensions.visits.confirms_before``), i.e. a later run found the same."""
 
     @abstractmethod
     def seen_ids(self, portal: str, before: str | None = None) -> set[str]:
         """Ids stored or visited for good: what an incremental crawl does not fetch again.
 
-        ``before`` (an ISO time like a run's ``finished_at``): only ids stored or visited
-        then or earlier, i.e. what an earlier complete run already knew."""
+        ``before`` (an ISO time like a run's ``finished_at``): only ids stored, or whose
+        visit became final, then or earlier, i.e. what an earlier complete run already knew."""
 
     def gone_ids(self, portal: str) -> set[str]:
         """Ids visited and found gone (``http_404``, ``http_410``, ``empty``) and not stored:

@@ -42,7 +42,7 @@ from dvk_crawl.store.base import (
 )
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _MIGRATIONS: dict[int, list[str]] = {
     # Version 1 is SQLite's schema 3: articles, signatures and bands, runs, visits.
     1: [
@@ -105,6 +105,12 @@ _MIGRATIONS: dict[int, list[str]] = {
         f" FROM ({GROUP_ROOTS_SQL}) r WHERE r.new_root <> r.root AND (a.id = r.root OR a.duplicate_of = r.root)",
         "UPDATE signatures s SET duplicate_of = a.duplicate_of FROM articles a"
         " WHERE a.id = s.id AND a.duplicate_of IS DISTINCT FROM s.duplicate_of",
+    ],
+    # Version 3 is SQLite's schema 5: a visit is final only once confirmed; earlier
+    # visits start unconfirmed.
+    3: [
+        'ALTER TABLE visits ADD COLUMN first_visited_at TEXT COLLATE "C", ADD COLUMN final_at TEXT COLLATE "C"',
+        "UPDATE visits SET first_visited_at = visited_at",
     ],
 }
 _STREAM_BATCH = 64  # rows per round trip of a server-side cursor
@@ -342,11 +348,15 @@ class PostgresStore(ArticleStore):
 
     # -- visits ------------------------------------------------------------------------
 
-    def add_visit(self, article_id: str, portal: str, outcome: str, url: str) -> None:
+    def add_visit(
+        self, article_id: str, portal: str, outcome: str, url: str, *, confirms_before: str | None = None,
+        final: bool = False,
+    ) -> None:  # fmt: skip
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._errors():
-            self.db.execute(_UPSERT_VISIT, {"id": article_id, "portal": portal, "outcome": outcome, "url": url,
-                                            "visited_at": now})  # fmt: skip
+            self.db.execute(_ADD_VISIT, {"id": article_id, "portal": portal, "outcome": outcome, "url": url,
+                                         "now": now, "final_at": now if final else None,
+                                         "confirms_before": confirms_before})  # fmt: skip
 
     def gone_ids(self, portal: str) -> set[str]:
         rows = self._rows(
@@ -361,7 +371,7 @@ class PostgresStore(ArticleStore):
         bound = before or "~"
         rows = self._rows(
             "SELECT id FROM articles WHERE portal = %s AND stored_at <= %s"
-            " UNION SELECT id FROM visits WHERE portal = %s AND visited_at <= %s",
+            " UNION SELECT id FROM visits WHERE portal = %s AND final_at <= %s",
             (portal, bound, portal, bound),
         )
         return {row[0] for row in rows}
@@ -494,10 +504,21 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 _UPSERT_VISIT = """
-INSERT INTO visits (id, portal, outcome, url, visited_at)
-VALUES (%(id)s, %(portal)s, %(outcome)s, %(url)s, %(visited_at)s)
+INSERT INTO visits (id, portal, outcome, url, visited_at, first_visited_at, final_at)
+VALUES (%(id)s, %(portal)s, %(outcome)s, %(url)s, %(visited_at)s, %(first_visited_at)s, %(final_at)s)
 ON CONFLICT (id) DO UPDATE SET
-    portal = excluded.portal, outcome = excluded.outcome, url = excluded.url, visited_at = excluded.visited_at
+    portal = excluded.portal, outcome = excluded.outcome, url = excluded.url, visited_at = excluded.visited_at,
+    first_visited_at = excluded.first_visited_at, final_at = excluded.final_at
+"""
+
+# A visit's first sighting starts the streak a later run confirms; a final visit stays final.
+_ADD_VISIT = """
+INSERT INTO visits (id, portal, outcome, url, visited_at, first_visited_at, final_at)
+VALUES (%(id)s, %(portal)s, %(outcome)s, %(url)s, %(now)s, %(now)s, %(final_at)s)
+ON CONFLICT (id) DO UPDATE SET
+    outcome = excluded.outcome, url = excluded.url, visited_at = excluded.visited_at,
+    final_at = coalesce(visits.final_at, excluded.final_at,
+        CASE WHEN visits.first_visited_at < %(confirms_before)s::text THEN excluded.visited_at END)
 """
 
 # Oldest first: ctid is no order, so articles and visits go by their time column, then id.

@@ -27,7 +27,7 @@ from dvk_crawl.store.base import (
 )
 from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Version 4 repairs what earlier versions could leave behind: band rows of replaced
 # signatures (foreign keys were off, so ON DELETE CASCADE never fired), signatures
 # whose batch was never committed, articles marked as copies of themselves by a
@@ -99,6 +99,14 @@ _MIGRATIONS: dict[int, str] = {
     4: f"""
     CREATE INDEX articles_duplicate_of ON articles (duplicate_of);
     {"; ".join(REPAIR_COPY_LINKS)}
+    """,
+    # Version 5: a visit is final only once confirmed (store.base.ArticleStore.add_visit).
+    # Visits recorded before were final on one sighting, a maintenance page among them:
+    # they start unconfirmed, so each such page is fetched once more.
+    5: """
+    ALTER TABLE visits ADD COLUMN first_visited_at TEXT;
+    ALTER TABLE visits ADD COLUMN final_at TEXT;
+    UPDATE visits SET first_visited_at = visited_at
     """,
 }
 
@@ -305,16 +313,16 @@ class SqliteStore(ArticleStore):
         except sqlite3.Error as error:
             raise StoreError(f"cannot write to store {self.path}: {error}") from error
 
-    def add_visit(self, article_id: str, portal: str, outcome: str, url: str) -> None:
+    def add_visit(
+        self, article_id: str, portal: str, outcome: str, url: str, *, confirms_before: str | None = None,
+        final: bool = False,
+    ) -> None:  # fmt: skip
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        visit = {"id": article_id, "portal": portal, "outcome": outcome, "url": url, "now": now,
+                 "final_at": now if final else None, "confirms_before": confirms_before}  # fmt: skip
         try:
             with self._transaction():
-                self.db.execute(
-                    "INSERT INTO visits (id, portal, outcome, url, visited_at) VALUES (?, ?, ?, ?, ?)"
-                    " ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome, url = excluded.url,"
-                    " visited_at = excluded.visited_at",
-                    (article_id, portal, outcome, url, now),
-                )
+                self.db.execute(_ADD_VISIT, visit)
         except sqlite3.Error as error:
             raise StoreError(f"cannot write to store {self.path}: {error}") from error
 
@@ -323,7 +331,7 @@ class SqliteStore(ArticleStore):
         bound = before or "~"
         rows = self.db.execute(
             "SELECT id FROM articles WHERE portal = ? AND stored_at <= ?"
-            " UNION SELECT id FROM visits WHERE portal = ? AND visited_at <= ?",
+            " UNION SELECT id FROM visits WHERE portal = ? AND final_at <= ?",
             (portal, bound, portal, bound),
         )
         return {row[0] for row in rows}
@@ -394,9 +402,10 @@ class SqliteStore(ArticleStore):
                 )
         elif table == "visits":
             self.db.execute(
-                "INSERT INTO visits (id, portal, outcome, url, visited_at) VALUES (:id, :portal, :outcome, :url,"
-                " :visited_at) ON CONFLICT (id) DO UPDATE SET portal = excluded.portal, outcome = excluded.outcome,"
-                " url = excluded.url, visited_at = excluded.visited_at",
+                f"INSERT INTO visits ({', '.join(TABLES['visits'])}) VALUES (:id, :portal, :outcome, :url,"
+                " :visited_at, :first_visited_at, :final_at) ON CONFLICT (id) DO UPDATE SET portal = excluded.portal,"
+                " outcome = excluded.outcome, url = excluded.url, visited_at = excluded.visited_at,"
+                " first_visited_at = excluded.first_visited_at, final_at = excluded.final_at",
                 row,
             )
         else:
@@ -409,6 +418,14 @@ class SqliteStore(ArticleStore):
             )
 
 
+# A visit's first sighting starts the streak a later run confirms; a final visit stays final.
+_ADD_VISIT = (
+    "INSERT INTO visits (id, portal, outcome, url, visited_at, first_visited_at, final_at)"
+    " VALUES (:id, :portal, :outcome, :url, :now, :now, :final_at)"
+    " ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome, url = excluded.url, visited_at = excluded.visited_at,"
+    " final_at = coalesce(visits.final_at, excluded.final_at,"
+    " CASE WHEN visits.first_visited_at < :confirms_before THEN excluded.visited_at END)"
+)
 _STREAM_BATCH = 64  # rows per fetch: a few hundred kB of records at most
 
 # Oldest first: rowid is insertion order (an upsert keeps it), seq is the signatures' and runs' own.
