@@ -40,15 +40,17 @@ bench: install
 	$(BIN)/python -m bench.run_all $(if $(BENCH_FULL),--full)
 
 ## make soak [SOAK_SEQUENCES=300]: the operation-sequence test of docs/reliability.md with hundreds of
-## sequences (not part of make test; hours on a small machine); prints the totals at the end
+## sequences, then make soak-big (not part of make test; hours on a small machine); prints the totals
 SOAK_SEQUENCES ?= 300
 soak: install
 	DVK_SOAK_SEQUENCES=$(SOAK_SEQUENCES) $(BIN)/python -m pytest tests/test_operation_sequences.py -q -s -p no:cacheprovider
+	$(MAKE) soak-big
 
 ## make soak-big: the big-input probes of docs/reliability.md (huge sitemaps and listings, endless
-## sitemap index chains), each a bounded crawl; prints faults tried, held and the RSS peak
+## sitemap index chains), each a bounded crawl, then 100 SIGKILLs with restarts; prints faults tried,
+## held, the RSS peak, and the articles lost, duplicated and mis-rooted. Runs both, fails if either did
 soak-big: install
-	$(BIN)/python -m bench.big_inputs
+	$(BIN)/python -m bench.big_inputs; big=$$?; $(BIN)/python -m bench.kill_soak; kills=$$?; test $$big = 0 -a $$kills = 0
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -299,6 +299,8 @@ class SequenceRun:
         """Ids committed by a killed run: the feed may lack them (the kill can fall between commit and feed)."""
         self.ever_stored: set[str] = set()
         self.jobs = 0
+        self.kills_landed = 0
+        """SIGKILLs that interrupted a crawl (a crawl can finish before its kill moment)."""
         self.outcome = Outcome([])
 
     def play(self, steps: list[Step]) -> Outcome:
@@ -355,6 +357,7 @@ class SequenceRun:
     def do_kill(self, step: Step) -> None:
         interrupted = self.interrupt(step, signal.SIGKILL, [])
         if interrupted:
+            self.kills_landed += 1
             self.killed_ids |= set(stored_records(self.store_url))
 
     def do_jobdir(self, step: Step) -> None:
