@@ -1,7 +1,9 @@
-"""Sitemaps that would run away (issue 18): an endless chain of indexes, an index of 100,001 entries.
+"""Discovery pages that would run away (issue 18): an endless chain of sitemap indexes, an
+index of 100,001 entries, a listing of hundreds of thousands of links.
 
-Each is bounded by a counted, documented limit (``DVK_SITEMAP_MAX_DEPTH``,
-``DVK_SITEMAP_MAX_ENTRIES``); what lies within the limits is read as before.
+Sitemaps are bounded by a counted, documented limit (``DVK_SITEMAP_MAX_DEPTH``,
+``DVK_SITEMAP_MAX_ENTRIES``); what lies within the limits is read as before. Listings are
+read as a stream: the page is never held as a whole tree.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import subprocess
 import sys
 from typing import Any
 
+from parsel import Selector
 from scrapy import Request
-from scrapy.http import XmlResponse
+from scrapy.http import HtmlResponse, XmlResponse
 
 from dvk_crawl.config import SETTINGS
+from dvk_crawl.listing_pages import ListingMarkup, ListingScan
 from tests.conftest import ROOT
 from tests.test_spider_discovery import make_spider, requested, stat
 
@@ -92,3 +96,51 @@ def test_a_crawl_of_an_endless_index_chain_stops_at_the_limit() -> None:
     )
     assert probe.returncode == 0, probe.stdout + probe.stderr
     assert probe.stdout.splitlines()[-1].startswith("big inputs: 1 faults tried, 1 held")
+
+
+def listing(count: int) -> str:
+    items = "".join(
+        f'<li><a href="/bai-{n}-post{n}.html">Bài {n}</a> <time>{n % 28 + 1:02d}/01/2024</time></li>'
+        for n in range(count)
+    )
+    return f'<html><body><ul>{items}</ul><a rel="next" href="?page=2">»</a></body></html>'
+
+
+def test_a_listing_is_read_as_a_stream_of_items_freed_once_read() -> None:
+    """The tree never holds more than a few items: a 300,000-link listing held 210 MB as a whole."""
+    held: list[int] = []
+
+    def date_of(item: Selector) -> str:
+        held.append(sum(1 for _ in item.root.getroottree().getroot().iter()))
+        return item.css("time::text").get("")
+
+    scan = ListingScan(listing(20_000), ListingMarkup(), page=1)
+    links = list(scan.links(date_of))
+    assert len(links) == 20_001  # every item's link, and the pager's
+    assert links[5] == ("/bai-5-post5.html", "06/01/2024")
+    # At most what one fed chunk (64K characters) parses ahead of the reader; the whole tree
+    # has 60,000 elements.
+    assert max(held) < 5_000
+    assert list(scan.next_page_hrefs()) == ["?page=2"]
+
+
+def test_a_streamed_listing_gives_each_link_the_date_of_its_nearest_item() -> None:
+    page = (
+        '<div class="item"><p>01/02/2020</p><ul><li><a href="/a">A</a> 03/04/2024</li></ul>'
+        '<a href="/b">B</a></div><a href="/c">C</a><a class="item" href="/d">D</a>'
+    )
+    scan = ListingScan(page, ListingMarkup(), page=1)
+    dates = dict(scan.links(lambda item: item.css("::text").re_first(r"\d\d/\d\d/\d{4}")))
+    assert dates == {"/a": "03/04/2024", "/b": "01/02/2020", "/c": None, "/d": None}
+
+
+def test_a_listing_spider_requests_links_before_the_page_is_read_to_its_end() -> None:
+    spider = make_spider()
+    url = f"{BASE}/dan-van-kheo-tag4017.html"
+    page = HtmlResponse(url=url, body=listing(5_000).encode(), encoding="utf-8", request=Request(url))
+    results = spider.parse_listing(page, page=1)
+    first = next(results)
+    assert first.url == f"{BASE}/bai-0-post0.html"
+    rest = requested(results)
+    assert len(rest) == 5_000  # 4,999 articles and the next page
+    assert rest[-1] == f"{url}?page=2"

@@ -43,6 +43,7 @@ from dvk_crawl.extensions.visits import record_visit
 from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords
+from dvk_crawl.listing_pages import ListingMarkup, ListingScan
 from dvk_crawl.pipelines.base import FINAL_REASONS
 from dvk_crawl.pipelines.relevance import crawl_keywords
 from dvk_crawl.portals.base import Portal
@@ -53,9 +54,7 @@ from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
-_PAGE_IN_URL = re.compile(r"(?P<prefix>[?&](?:page|trang|p|[\w]*_cur)=)(?P<n>\d+)|(?P<path>/page[/-])(?P<pn>\d+)")
 _MONTH_IN_URL = re.compile(r"(?P<year>20\d\d)[-_/](?P<month>\d{1,2})(?!\d)")
-_NEXT_TEXTS = {"xem thêm", "trang sau", "sau", "tiếp", "next", "›", "»", ">"}
 
 
 class SpiderArgumentError(ValueError):
@@ -100,6 +99,7 @@ class PortalSpider(ArchiveSource):
 
     portal_id: ClassVar[str]
     ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
+    LISTING_MARKUP: ClassVar[ListingMarkup] = ListingMarkup()
     # A sitemap entry modified this long before the last complete run started was seen by it.
     LASTMOD_MARGIN = timedelta(hours=1)
 
@@ -283,38 +283,44 @@ class PortalSpider(ArchiveSource):
             self.count("discovery/sitemap_entries_cut", cut)
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
-        """A tag, topic, category or search page: article links, then the next page."""
+        """A tag, topic, category or search page: article links, then the next page.
+
+        Each link is requested as the stream of the page reaches it (:mod:`dvk_crawl.listing_pages`)."""
         if not isinstance(response, TextResponse):
             self.count_drop("not_html", response.url)
             return
-        links, newest = [], None
-        for link, published in self.listing_items(response):
+        scan = ListingScan(response.text, self.LISTING_MARKUP, page)
+        newest, in_window, all_known = None, 0, True
+        for link, published in self.listing_items(response, scan):
             if published and (newest is None or published.moment > newest):
                 newest = published.moment
             if self.in_window(published):
-                links.append(link)
-        yield from self.article_requests(links)
+                in_window += 1
+                all_known = all_known and self.known_to_complete(link)
+                request = self.article_request(link)
+                if request is not None:
+                    yield request
         if self.since and newest is not None and newest < self.since:
             self.count("discovery/paging_stopped_by_date")
             return
         # Stop only at a page whose articles a complete run knew: that run went on to the
         # next pages. Articles stored since (a run killed after page 1) do not count.
-        if links and not self.refresh and all(self.known_to_complete(link) for link in links):
+        if in_window and not self.refresh and all_known:
             self.count("discovery/paging_stopped_nothing_new")
             return
-        next_url = self.next_page_url(response, page) if page < self.max_listing_pages else None
+        next_url = self.next_page_url(response, page, scan) if page < self.max_listing_pages else None
         if next_url:
             yield self.discovery_request(next_url, self.parse_listing, page=page + 1)
 
-    def listing_items(self, response: TextResponse) -> Iterator[tuple[str, PublicationTime | None]]:
+    def listing_items(
+        self, response: TextResponse, scan: ListingScan | None = None
+    ) -> Iterator[tuple[str, PublicationTime | None]]:
         """``(article URL, date shown next to it)`` for every article link on a listing."""
-        for anchor in anchors(response):
-            url = self.canonical_from_link(response, anchor.attrib["href"])
-            if url is None:
-                continue
-            item = anchor.xpath("ancestor::*[self::article or self::li or contains(@class, 'item')][1]")
-            published = self.listing_date(item[0]) if item else None
-            yield url, published
+        scan = scan or ListingScan(response.text, self.LISTING_MARKUP, page=1)
+        for href, published in scan.links(self.listing_date):
+            url = self.canonical_from_link(response, href)
+            if url is not None:
+                yield url, published
 
     def listing_date(self, item: Selector) -> PublicationTime | None:
         """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023")."""
@@ -336,21 +342,14 @@ class PortalSpider(ArchiveSource):
             self.count("discovery/bad_dates")
         return published
 
-    def next_page_url(self, response: TextResponse, page: int) -> str | None:
-        """The link to page ``page + 1``: ``rel=next``, a "next" label, or the page number in the URL."""
-        candidates = response.css("a[rel~=next]::attr(href)").getall()
-        candidates += [
-            a.attrib["href"]
-            for a in anchors(response)
-            if " ".join(a.css("::text").getall()).strip().casefold() in _NEXT_TEXTS
-        ]
-        candidates += [h for h in (a.attrib["href"] for a in anchors(response)) if _page_number(h) == page + 1]
-        for href in candidates:
-            # A disabled "next" on the last page (Liferay's pager) is ``href="javascript:;"``.
-            if href.strip().lower().startswith(("javascript:", "#")):
-                continue
-            if _page_number(href) in (None, page + 1):
-                return self.fetch_url(self.to_live(urljoin(response.url, href)))
+    def next_page_url(self, response: TextResponse, page: int, scan: ListingScan | None = None) -> str | None:
+        """The link to page ``page + 1`` of a listing ``scan`` has read (read here if not)."""
+        if scan is None:
+            scan = ListingScan(response.text, self.LISTING_MARKUP, page)
+            for _ in scan.links(lambda item: None):
+                pass
+        for href in scan.next_page_hrefs():
+            return self.fetch_url(self.to_live(urljoin(response.url, href)))
         return None
 
     # -- articles -----------------------------------------------------------------
@@ -561,18 +560,3 @@ class PortalSpider(ArchiveSource):
         if key is not None and reason in FINAL_REASONS:
             record_visit(self.crawler, f"{self.portal.id}:{key}", self.portal.id, reason, url)
         self.logger.info("dropped %s: %s", reason, url)
-
-
-def anchors(response: TextResponse) -> Iterator[Selector]:
-    """The page's ``<a href>``, one at a time: ``response.css("a[href]")`` makes all at once,
-    and a listing of 300,000 links held 640 MB of them (issue 18)."""
-    for element in response.selector.root.iter("a"):
-        if element.get("href") is not None:
-            yield Selector(root=element, type="html")
-
-
-def _page_number(href: str) -> int | None:
-    match = _PAGE_IN_URL.search(href)
-    if not match:
-        return None
-    return int(match["n"] or match["pn"])

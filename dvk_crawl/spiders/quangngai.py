@@ -9,12 +9,11 @@ post-2025 platform (``/tin-tuc/<category>?page=<n>``) and its search
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from scrapy.http import TextResponse
+from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime, parse_vietnamese_datetime
-from dvk_crawl.spiders.base import PortalSpider, anchors
+from dvk_crawl.listing_pages import ListingMarkup
+from dvk_crawl.spiders.base import PortalSpider
 
 
 class QuangngaiSpider(PortalSpider):
@@ -23,19 +22,11 @@ class QuangngaiSpider(PortalSpider):
 
     # Liferay lists articles as ``div.asset-abstract`` (its date in ``.asset-metadata``);
     # the new platform as ``div.news-item``. The base rule (article/li/*item*) misses the first.
-    LISTING_ITEM = (
-        "ancestor::*[self::article or self::li or contains(@class, 'asset-abstract') or contains(@class, 'item')][1]"
-    )
+    LISTING_MARKUP = ListingMarkup(item_classes=("asset-abstract", "item"))
     # The item's own date element first: its summary often starts "Sáng ngày 25/9/2023",
     # which read together with the time of the date line makes a wrong date.
     ITEM_DATE = ".metadata-publish-date, .asset-metadata, .news-date"
 
-    def listing_items(self, response: TextResponse) -> Iterator[tuple[str, PublicationTime | None]]:
-        for anchor in anchors(response):
-            url = self.canonical_from_link(response, anchor.attrib["href"])
-            if url is None:
-                continue
-            item = anchor.xpath(self.LISTING_ITEM)
-            dated = item.css(self.ITEM_DATE) or item
-            published = parse_vietnamese_datetime(" ".join(dated.css("::text").getall())) if item else None
-            yield url, published
+    def listing_date(self, item: Selector) -> PublicationTime | None:
+        dated = item.css(self.ITEM_DATE) or item
+        return parse_vietnamese_datetime(" ".join(dated.css("::text").getall()))
