@@ -205,7 +205,7 @@ class CrawlRegister:
         return bool(self._script(_LEAVE, self.keys))
 
 
-class SharedCrawlScheduler(RedisScheduler):
+class SharedCrawlScheduler(RedisScheduler):  # type: ignore[misc]  # scrapy-redis ships no types
     """scrapy-redis's scheduler, plus the register of the crawl's workers (see the module)."""
 
     crawler: Crawler
