@@ -347,6 +347,7 @@ sys.stdin.read()
 """
 
 
+@pytest.mark.slow
 def test_a_killed_crawl_frees_its_lock(store_url: str) -> None:
     command = [sys.executable, "-c", _HOLD_LOCK, store_url]
     with subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
