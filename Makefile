@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SPIDER ?= baohatinh
 ARGS ?=
 
-.PHONY: install demo test lint crawl bench soak soak-big clean
+.PHONY: install demo test test-fast lint crawl bench soak soak-big clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: install
 ## make test: lint, type-check and run the whole suite
 test: install lint
 	$(BIN)/python -m pytest
+
+## make test-fast: every test not marked slow, i.e. none that starts a crawl, scrapyd, the browser or a
+## soak probe as a subprocess (about 20 s); no lint: make lint runs ruff and mypy
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
 
 lint: install
 	$(BIN)/ruff check dvk_crawl tests

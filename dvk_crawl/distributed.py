@@ -39,6 +39,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
@@ -205,7 +206,7 @@ class CrawlRegister:
         return bool(self._script(_LEAVE, self.keys))
 
 
-class SharedCrawlScheduler(RedisScheduler):
+class SharedCrawlScheduler(RedisScheduler):  # type: ignore[misc]  # scrapy-redis ships no types
     """scrapy-redis's scheduler, plus the register of the crawl's workers (see the module)."""
 
     crawler: Crawler
@@ -245,7 +246,7 @@ class SharedCrawlScheduler(RedisScheduler):
         logger.info(
             "worker %s joined the crawl of %s (started %s, %d requests queued)", worker, spider.name, started, pending
         )
-        self.beat = _looping_call(self.heartbeat)
+        self.beat = create_looping_call(self.heartbeat)
         self.beat.start(HEARTBEAT, now=False)
 
     def heartbeat(self) -> None:
@@ -316,14 +317,3 @@ class ArticleClaims:
 
 def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _looping_call(function: Any) -> Any:
-    """Scrapy's own looping call where it has one (2.14+), Twisted's before."""
-    try:
-        from scrapy.utils.asyncio import create_looping_call
-    except ImportError:  # Scrapy < 2.14
-        from twisted.internet.task import LoopingCall
-
-        return LoopingCall(function)
-    return create_looping_call(function)

@@ -63,13 +63,6 @@ class Article:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Article:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["images"] = [Image(**i) if isinstance(i, dict) else i for i in values.get("images", [])]
-        return cls(**values)
-
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 

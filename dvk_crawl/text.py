@@ -48,12 +48,3 @@ def fold_for_matching(text: str) -> str:
 def content_hash(text: str) -> str:
     """Stable hash of a body: insensitive to case, quotes, spacing and paragraphing."""
     return "sha256:" + hashlib.sha256(fold_for_matching(text).encode("utf-8")).hexdigest()
-
-
-def strip_prefix(text: str, patterns: list[re.Pattern[str]]) -> str:
-    """Remove the first matching dateline prefix, e.g. "(Baohatinh.vn) - "."""
-    for pattern in patterns:
-        stripped = pattern.sub("", text, count=1)
-        if stripped != text:
-            return stripped.strip()
-    return text

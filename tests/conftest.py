@@ -140,3 +140,16 @@ def replicas() -> Iterator[dict[str, str]]:
     """Every replica site on its own loopback port, for the whole session."""
     with serve() as urls:
         yield urls
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a process (a crawl, a service, a browser, a probe) is marked ``slow``:
+    ``make test-fast`` leaves those out and must stay fast as tests are added."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+
+    def refuse(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{request.node.nodeid} starts {args!r}: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)

@@ -221,6 +221,7 @@ def test_the_fake_cdx_pages_its_listing_with_resume_keys() -> None:
         (["-s", "DVK_ARCHIVE_CONCURRENCY=0"], "setting DVK_ARCHIVE_CONCURRENCY=0 must be at least 1"),
     ],
 )
+@pytest.mark.slow
 def test_bad_archive_input_is_one_line_naming_it(args: list[str], message: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "quangtri", *args],
@@ -251,6 +252,7 @@ def test_the_archive_is_listed_per_selected_site_or_per_seeded_prefix(tmp_path: 
 # -- crawls -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_trieu_phong_articles_come_back_from_the_archive(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:
@@ -284,6 +286,7 @@ def test_trieu_phong_articles_come_back_from_the_archive(
     ]  # d's redirect
 
 
+@pytest.mark.slow
 def test_oldest_captures_and_until_bound_the_captures_used(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:
@@ -298,6 +301,7 @@ def test_oldest_captures_and_until_bound_the_captures_used(
     assert result.run_file()["stats"].get("dvk/archive/capture_fallbacks", 0) == 0
 
 
+@pytest.mark.slow
 def test_an_article_stored_live_is_not_fetched_again_from_the_archive(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:
@@ -314,6 +318,7 @@ def test_an_article_stored_live_is_not_fetched_again_from_the_archive(
     assert stats.get("dvk/store/stored", 0) == 0
 
 
+@pytest.mark.slow
 def test_both_fills_in_from_the_archive_what_the_live_site_lost(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:
@@ -342,6 +347,7 @@ def test_both_fills_in_from_the_archive_what_the_live_site_lost(
     assert ids == {"1615864985462", "1608257133725"}  # c, and g (an empty page live)
 
 
+@pytest.mark.slow
 def test_a_paused_archive_crawl_resumes_from_jobdir_and_stores_each_article_once(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:
@@ -363,6 +369,7 @@ def test_a_paused_archive_crawl_resumes_from_jobdir_and_stores_each_article_once
     assert len(replayed(wayback)) == len(set(replayed(wayback)))  # no capture fetched twice
 
 
+@pytest.mark.slow
 def test_minh_long_district_articles_come_back_from_the_archive(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:

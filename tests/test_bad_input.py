@@ -48,10 +48,12 @@ def seeds(tmp_path: Path) -> Path:
         (["-s", "DVK_STORE_URL=mysql://localhost/dvk"], ["DVK_STORE_URL='mysql://localhost/dvk': unsupported store"]),
     ],
 )
+@pytest.mark.slow
 def test_bad_setting_stops_the_crawl_with_one_line(args: list[str], parts: list[str]) -> None:
     assert_one_line(crawl("baohatinh", *args), *parts)
 
 
+@pytest.mark.slow
 def test_malformed_seeds_file_stops_the_crawl_with_file_and_line(seeds: Path) -> None:
     (seeds / "baohatinh.toml").write_text('rss = []\n\nlistingz = ["https://baohatinh.vn/"]\n', encoding="utf-8")
     assert_one_line(crawl("baohatinh", "-s", f"DVK_SEEDS_DIR={seeds}"), "baohatinh.toml:3: unknown key 'listingz'")

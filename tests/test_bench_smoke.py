@@ -32,6 +32,7 @@ def test_the_synthetic_site_lists_every_article_in_its_sitemaps(tmp_path: Path) 
     assert len(articles) == 25 and all(path in sitemaps for path in articles)
 
 
+@pytest.mark.slow
 def test_extraction_and_crawl_benchmarks_run() -> None:
     assert extraction.run(pages=5, repeats=1)["pages"] == 5
     result = crawl.run(articles=5, repeats=1)
@@ -57,6 +58,7 @@ def test_figures_benchmark_runs() -> None:
     assert result["articles"] > 5 and result["figures"] > 0
 
 
+@pytest.mark.slow
 def test_the_kill_soak_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """``make soak-big``'s 100 SIGKILLs, with two: each lands, and nothing is lost or duplicated."""
     assert kill_soak.main(["--kills", "2"]) == 0

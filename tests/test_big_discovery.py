@@ -12,6 +12,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from parsel import Selector
 from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
@@ -79,6 +80,7 @@ def test_a_100001_entry_index_queues_at_most_the_default_limit() -> None:
     assert SETTINGS["DVK_SITEMAP_MAX_ENTRIES"].default == 50_000  # the sitemaps.org protocol's own limit
 
 
+@pytest.mark.slow
 def test_a_crawl_of_an_endless_index_chain_stops_at_the_limit() -> None:
     """End to end, the probe of ``make soak-big``: a real crawl of a chain served on loopback.
 

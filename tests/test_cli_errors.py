@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # every test runs scrapy crawl or dvk-crawl
+
 
 def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -13,10 +13,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dvk_crawl.cli.main import main
 from dvk_crawl.neardup import publication_rank
 from dvk_crawl.record import ARTICLE_FIELDS
 from tests.conftest import CrawlResult, run_crawl
+
+pytestmark = pytest.mark.slow  # every test runs scrapy crawl
 
 
 def crawl(replicas: dict[str, str], spider: str, workdir: Path, *args: str) -> CrawlResult:

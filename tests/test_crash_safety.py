@@ -14,9 +14,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dvk_crawl.replica.faults import FaultServer
 from dvk_crawl.replica.server import SITES_DIR
 from tests.conftest import ROOT, crawl_command, feed_ids, run_crawl
+
+pytestmark = pytest.mark.slow  # kills a scrapy crawl and restarts it
 
 EXPECTED: dict[str, Any] = json.loads((SITES_DIR / "baohatinh" / "expected.json").read_text(encoding="utf-8"))
 BATCH = 2

@@ -18,6 +18,8 @@ from dvk_crawl.replica.server import SITES_DIR
 from tests.conftest import CrawlResult, run_crawl
 from tests.test_earned_visits import dropped_once
 
+pytestmark = pytest.mark.slow  # every test reads the crawls of the replicas
+
 SITES = sorted(p.parent.name for p in SITES_DIR.glob("*/expected.json"))
 FORBIDDEN_IN_TEXT = ["Đọc thêm", "Tin mới", "Go top", "Thống kê truy cập", "Truy cập nội dung luôn", "Các tin khác"]
 

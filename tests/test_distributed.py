@@ -60,6 +60,7 @@ def run_file(workdir: Path) -> dict[str, Any]:
 # -- two workers, one crawl ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_crawl_and_store_each_article_once(
     tmp_path: Path, postgres_url: str, redis_prefix: str
 ) -> None:
@@ -306,6 +307,7 @@ def test_distributed_mode_says_what_it_lacks(settings: dict[str, str], message: 
     check_settings(Settings({"REDIS_URL": "redis://127.0.0.1:1/0"}))  # off: nothing is checked
 
 
+@pytest.mark.slow
 def test_a_worker_does_not_start_beside_a_single_machine_crawl(
     tmp_path: Path, postgres_url: str, redis_prefix: str
 ) -> None:

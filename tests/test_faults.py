@@ -73,10 +73,12 @@ def page_on_disk(article_id: str) -> tuple[bytes, str]:
 # -- the outcome of the whole crawl ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_good_article_is_stored(crawl: CrawlResult) -> None:
     assert sorted(records(crawl)) == OUTCOMES["stored_ids"]
 
 
+@pytest.mark.slow
 def test_every_bad_page_is_counted_under_its_reason_in_summary_and_run_file(crawl: CrawlResult) -> None:
     run = crawl.run_file()
     assert run["finish_reason"] == "finished"
@@ -87,6 +89,7 @@ def test_every_bad_page_is_counted_under_its_reason_in_summary_and_run_file(craw
         assert f"{reason}={count}" in summary_line
 
 
+@pytest.mark.slow
 def test_stored_articles_equal_the_clean_pages(crawl: CrawlResult) -> None:
     """Retries, re-encodings, NFD, gzip and broken markup change nothing in the record."""
     for article_id, record in records(crawl).items():
@@ -96,6 +99,7 @@ def test_stored_articles_equal_the_clean_pages(crawl: CrawlResult) -> None:
             assert record[field] == clean[field], (article_id, field)
 
 
+@pytest.mark.slow
 def test_jsonl_feed_holds_exactly_the_stored_articles(crawl: CrawlResult) -> None:
     ids = feed_ids(crawl.jsonl)
     assert sorted(ids) == OUTCOMES["stored_ids"]
@@ -104,6 +108,7 @@ def test_jsonl_feed_holds_exactly_the_stored_articles(crawl: CrawlResult) -> Non
 # -- single faults ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_server_errors_and_resets_are_retried(crawl: CrawlResult, faults: FaultServer) -> None:
     """900002 answered 500 once and 900004 reset the connection once: both stored on a retry."""
     assert {"baohatinh:900002", "baohatinh:900004"} <= set(records(crawl))
@@ -115,6 +120,7 @@ def test_server_errors_and_resets_are_retried(crawl: CrawlResult, faults: FaultS
     assert failures["/luon-ngat-ket-noi-dan-van-kheo-post900012.html"] == 3
 
 
+@pytest.mark.slow
 def test_retry_after_is_honoured(crawl: CrawlResult, faults: FaultServer) -> None:
     """The server answers a retry that comes sooner than its Retry-After with another 503."""
     assert "baohatinh:900003" in records(crawl)
@@ -122,6 +128,7 @@ def test_retry_after_is_honoured(crawl: CrawlResult, faults: FaultServer) -> Non
     assert crawl.run_file()["stats"]["dvk/retry_after/waits"] == 2
 
 
+@pytest.mark.slow
 def test_windows_1258_pages_are_decoded_and_counted(crawl: CrawlResult) -> None:
     stats = crawl.run_file()["stats"]
     for article_id, fallback in OUTCOMES["decoded"].items():
@@ -130,12 +137,14 @@ def test_windows_1258_pages_are_decoded_and_counted(crawl: CrawlResult) -> None:
         assert stats[f"dvk/decode/{fallback}"] == 1
 
 
+@pytest.mark.slow
 def test_nfd_page_is_stored_in_nfc_and_matches_the_keyword(crawl: CrawlResult) -> None:
     record = records(crawl)["baohatinh:900007"]
     assert record["matched_keywords"] == ["dân vận khéo"]
     assert record["title"] == "Dân vận khéo trong giải phóng mặt bằng"
 
 
+@pytest.mark.slow
 def test_linked_files_are_attachments_of_the_article_and_never_fetched(crawl: CrawlResult, faults: FaultServer) -> None:
     for article_id, attachments in OUTCOMES["attachments"].items():
         assert records(crawl)[article_id]["attachments"] == attachments
@@ -143,12 +152,14 @@ def test_linked_files_are_attachments_of_the_article_and_never_fetched(crawl: Cr
     assert not requested & set(OUTCOMES["never_requested"])
 
 
+@pytest.mark.slow
 def test_page_scripts_are_never_run_and_broken_markup_keeps_its_text(crawl: CrawlResult) -> None:
     record = records(crawl)["baohatinh:900009"]
     assert "SCRIPT" not in record["text"] and "document.write" not in record["text"]
     assert len(record["text"].split("\n\n")) == 3
 
 
+@pytest.mark.slow
 def test_robots_txt_disallowed_path_is_never_requested(crawl: CrawlResult, faults: FaultServer) -> None:
     assert "/bi-chan/noi-bo-dan-van-kheo-post900021.html" not in faults.state.paths()
     assert crawl.run_file()["stats"]["robotstxt/forbidden"] == 1
@@ -157,6 +168,7 @@ def test_robots_txt_disallowed_path_is_never_requested(crawl: CrawlResult, fault
 DOWNLOAD_LINE = re.compile(r"(?:Crawled \(\d+\)|Retrying|Gave up retrying|Error downloading) <GET (\S+)>")
 
 
+@pytest.mark.slow
 def test_every_download_went_to_the_replica_on_loopback(crawl: CrawlResult, faults: FaultServer) -> None:
     """Also after the redirect to a foreign host, which is filtered, never fetched."""
     downloaded = set(DOWNLOAD_LINE.findall(crawl.output))

@@ -100,6 +100,7 @@ def crawl_with_feed(feed: Path, base_url: str, workdir: Path) -> CrawlResult:
     return run_crawl("baohatinh", base_url, workdir, "-s", "FEEDS=" + json.dumps(feeds))
 
 
+@pytest.mark.slow
 def test_a_full_disk_under_the_feed_stops_the_crawl_and_the_next_run_goes_on(
     replicas: dict[str, str], tmp_path: Path, small_disk: Path
 ) -> None:
@@ -131,6 +132,7 @@ def test_a_full_disk_under_the_feed_stops_the_crawl_and_the_next_run_goes_on(
 # -- the run-file folder full ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_full_run_file_folder_stops_the_crawl_before_it_starts(
     replicas: dict[str, str], tmp_path: Path, small_disk: Path
 ) -> None:

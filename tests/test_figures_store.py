@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from dvk_crawl.store import ArticleStore
 from tests.test_store_backends import record, store, store_url  # noqa: F401  (fixtures)
 
@@ -82,6 +84,7 @@ def run_cli(*argv: str) -> int:
     return main(list(argv))
 
 
+@pytest.mark.slow
 def test_figures_rows_in_every_format_with_filters(tmp_path, capsys) -> None:
     import csv
     import json
@@ -111,6 +114,7 @@ def test_figures_rows_in_every_format_with_filters(tmp_path, capsys) -> None:
     assert table.column("count").to_pylist() == [421, 91, 232]
 
 
+@pytest.mark.slow
 def test_backfill_fills_the_store_on_both_backends(tmp_path, capsys, store_url: str) -> None:  # noqa: F811
     from dvk_crawl.store import open_store
 
@@ -122,6 +126,7 @@ def test_backfill_fills_the_store_on_both_backends(tmp_path, capsys, store_url: 
     assert stored == {"baohatinh:2": [1440], "baohatinh:3": [1440], "baoyenbai:1": [421, 91, 232]}
 
 
+@pytest.mark.slow
 def test_figures_needs_one_of_output_or_backfill(tmp_path, capsys) -> None:
     url = filled_store(tmp_path)
     assert run_cli("figures", "--store", url) == 2
@@ -135,6 +140,7 @@ def test_figures_needs_one_of_output_or_backfill(tmp_path, capsys) -> None:
     assert capsys.readouterr().err.startswith("dvk-crawl: error: --locality picks rows to write;")
 
 
+@pytest.mark.slow
 def test_a_crawl_stores_the_figures_and_the_command_lists_them(replicas, tmp_path, capsys) -> None:
     import csv
 

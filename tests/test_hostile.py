@@ -169,6 +169,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
+@pytest.mark.slow
 def test_stats_html_on_a_tampered_store_ends(tmp_path: Path) -> None:
     """A non-numeric ``published_at`` made the months axis loop for ever (``abcd-ef`` sorts after
     every ``YYYY-MM``), a five-digit year draw thousands of months."""

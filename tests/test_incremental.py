@@ -23,6 +23,7 @@ def crawl(replicas: dict[str, str], workdir: Path, *args: str) -> CrawlResult:
     return result
 
 
+@pytest.mark.slow
 def test_later_runs_download_only_discovery_pages(replicas: dict[str, str], tmp_path: Path) -> None:
     first = crawl(replicas, tmp_path)
     first_stats, unconfirmed = first.run_file()["stats"], dropped_once(first)
@@ -38,6 +39,7 @@ def test_later_runs_download_only_discovery_pages(replicas: dict[str, str], tmp_
     assert stats["dvk/discovery/paging_stopped_nothing_new"] >= 1
 
 
+@pytest.mark.slow
 def test_refresh_downloads_again_and_updates_in_place(replicas: dict[str, str], tmp_path: Path) -> None:
     first = crawl(replicas, tmp_path)
     first_fetched = first.run_file()["stats"]["dvk/fetch/articles"]
@@ -49,6 +51,7 @@ def test_refresh_downloads_again_and_updates_in_place(replicas: dict[str, str], 
     assert set(after) == set(before) and all(after[i] > before[i] for i in before)
 
 
+@pytest.mark.slow
 def test_a_paused_crawl_resumes_from_jobdir_and_stores_each_article_once(
     replicas: dict[str, str], tmp_path: Path
 ) -> None:
@@ -65,6 +68,7 @@ def test_a_paused_crawl_resumes_from_jobdir_and_stores_each_article_once(
     assert sorted(feed_ids(resumed.jsonl)) == sorted(ids)
 
 
+@pytest.mark.slow
 def test_a_second_crawl_of_the_same_portal_and_store_stops_at_once(replicas: dict[str, str], tmp_path: Path) -> None:
     store = tmp_path / "dvk.sqlite"
     holder = subprocess.Popen(

@@ -26,6 +26,7 @@ def contents(store: ArticleStore) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+@pytest.mark.slow
 def test_a_crawled_store_moves_to_postgresql_once_and_the_next_crawl_goes_on_from_it(
     replicas: dict[str, str], tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from tests.sequences import OPERATIONS, PORTALS, Outcome, SequenceRun, Step, fresh_schema_url
 
+pytestmark = pytest.mark.slow  # the soak: sequences of crawls
+
 SEQUENCES = int(os.environ.get("DVK_SOAK_SEQUENCES") or os.environ.get("DVK_SEQUENCES") or "17")
 """Random sequences after the chosen ones: each costs 20–60 s of real crawls."""
 MAX_STEPS = 4

@@ -72,6 +72,7 @@ def test_a_checkout_reads_its_own_seeds_unless_told_otherwise(tmp_path: Path) ->
     assert seeds_dir(Settings({"DVK_SEEDS_DIR": str(tmp_path)})) == tmp_path
 
 
+@pytest.mark.slow
 def test_wheel_carries_the_default_keywords_and_seeds(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         shipped = {name.removeprefix("dvk_crawl/seed_data/"): wheel.read(name) for name in wheel.namelist()
@@ -81,6 +82,7 @@ def test_wheel_carries_the_default_keywords_and_seeds(installed: Installed) -> N
     assert {f"{portal}.toml" for portal in PORTALS} | {"keywords.txt"} <= set(shipped)
 
 
+@pytest.mark.slow
 def test_extract_article_works_outside_the_checkout(installed: Installed) -> None:
     # A "dân vận khéo" article: relevant only if the default keywords were found.
     case = next(c for c in load_fixture_cases() if c.name == "cam-xuyen-1440-seed000")
@@ -99,6 +101,7 @@ def test_extract_article_works_outside_the_checkout(installed: Installed) -> Non
     assert record["relevant"] is True
 
 
+@pytest.mark.slow
 def test_scrapy_list_and_crawl_work_outside_the_checkout(installed: Installed, replicas: dict[str, str]) -> None:
     spiders = run([installed.python, "-m", "scrapy", "list"], installed.outside).stdout.split()
     assert sorted(spiders) == sorted(PORTALS)

@@ -204,6 +204,7 @@ def test_listing_pages_through_the_portlet_cur_parameter() -> None:
     assert spider.next_page_url(second, 2) is None
 
 
+@pytest.mark.slow
 def test_unknown_site_is_a_one_line_error() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "quangtri", "-a", "sites=trieuphong,nowhere"],

@@ -23,6 +23,8 @@ from dvk_crawl.cli.main import main
 from dvk_crawl.store import open_store
 from tests.conftest import load_fixture_cases
 
+pytestmark = pytest.mark.slow  # a headless browser
+
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",

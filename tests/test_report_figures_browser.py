@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from dvk_crawl.store import open_store
 from tests.test_report_browser import Charts, report_in_browser
 from tests.test_store_backends import record
+
+pytestmark = pytest.mark.slow  # a headless browser
 
 LUC_YEN = "Toàn huyện Lục Yên đã xây dựng được {} mô hình “Dân vận khéo”. Trong đó có 91 mô hình lĩnh vực kinh tế."
 CAM_XUYEN = "Toàn huyện Cẩm Xuyên đã xây dựng 1.440 mô hình “dân vận khéo”, huy động trên 5.045 tỷ đồng."

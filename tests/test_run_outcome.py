@@ -37,6 +37,7 @@ def last_line(result: CrawlResult) -> str:
     return result.output.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_an_unreachable_portal_exits_1_with_one_line_and_no_layout_alert(tmp_path: Path) -> None:
     result = run_crawl(SPIDER, UNREACHABLE, tmp_path)
     assert result.returncode == 1, result.output[-3000:]
@@ -48,6 +49,7 @@ def test_an_unreachable_portal_exits_1_with_one_line_and_no_layout_alert(tmp_pat
     assert alerts == ["start_points_failed"]
 
 
+@pytest.mark.slow
 def test_an_offline_run_never_makes_the_next_run_skip_sitemaps(replicas: dict[str, str], tmp_path: Path) -> None:
     assert run_crawl(SPIDER, UNREACHABLE, tmp_path).returncode == 1
     after_outage = run_crawl(SPIDER, replicas[SPIDER], tmp_path)
@@ -58,6 +60,7 @@ def test_an_offline_run_never_makes_the_next_run_skip_sitemaps(replicas: dict[st
     assert after_outage.run_file()["complete"] is True
 
 
+@pytest.mark.slow
 def test_a_complete_run_lets_the_next_one_skip_unchanged_sitemaps(replicas: dict[str, str], tmp_path: Path) -> None:
     assert run_crawl(SPIDER, replicas[SPIDER], tmp_path).run_file()["complete"] is True
     again = run_crawl(SPIDER, replicas[SPIDER], tmp_path)
@@ -202,6 +205,7 @@ def test_a_run_file_that_cannot_be_written_is_a_failure_and_not_complete(tmp_pat
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.slow
 def test_an_interrupted_crawl_exits_1_with_one_line(replicas: dict[str, str], tmp_path: Path, signum) -> None:
     # One request at a time, 2 s apart, keeps the crawl going (about a minute) until the signal,
     # sent after the first download; a graceful stop waits for at most the one request in flight.
@@ -230,6 +234,7 @@ def test_an_interrupted_crawl_exits_1_with_one_line(replicas: dict[str, str], tm
     assert runs and '"complete": false' in runs[-1].read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_finished_jobdir_stops_at_once_and_a_paused_one_resumes(replicas: dict[str, str], tmp_path: Path) -> None:
     jobdir = ["-s", f"JOBDIR={tmp_path / 'job'}", "-s", "CONCURRENT_REQUESTS=1"]
     paused = run_crawl(SPIDER, replicas[SPIDER], tmp_path, *jobdir, "-s", "CLOSESPIDER_ITEMCOUNT=1")
@@ -247,6 +252,7 @@ def test_a_finished_jobdir_stops_at_once_and_a_paused_one_resumes(replicas: dict
     assert sorted((tmp_path / "runs").glob("*/*.json")) == runs_before
 
 
+@pytest.mark.slow
 def test_a_job_interrupted_before_it_queued_anything_resumes(replicas: dict[str, str], tmp_path: Path) -> None:
     """Ctrl-C in the first second leaves what a drained queue leaves (requests seen, no queue
     listed), but the job never finished: the same command must go on, not refuse."""

@@ -30,6 +30,8 @@ from dvk_crawl.replica.server import SITES_DIR
 from tests.checkout import copy_checkout
 from tests.conftest import feed_ids
 
+pytestmark = pytest.mark.slow  # starts scrapyd and deploys to it
+
 BIN = Path(sys.executable).parent
 
 

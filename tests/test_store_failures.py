@@ -29,6 +29,8 @@ import pytest
 from dvk_crawl.replica.faults import FaultServer
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 
+pytestmark = pytest.mark.slow  # every test starts a crawl or the full-disk shim
+
 ROOT_USER = os.geteuid() == 0
 SLOW = ("-s", "DVK_STORE_BATCH_SIZE=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 

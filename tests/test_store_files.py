@@ -62,6 +62,7 @@ def test_feed_and_run_files_follow_the_store_unless_given() -> None:
     assert given["DVK_RUNS_DIR"] == "/tmp/r"
 
 
+@pytest.mark.slow
 def test_a_crawl_writes_feed_and_runs_beside_its_store_and_nothing_under_the_cwd(
     replicas: dict[str, str], tmp_path: Path
 ) -> None:
@@ -132,6 +133,7 @@ def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_demo_keeps_its_store_feed_and_runs_in_data_demo_and_stores_nothing_twice(tmp_path: Path) -> None:
     demo = tmp_path / "data" / "demo"
     first = run_demo(tmp_path)

@@ -124,7 +124,7 @@ class ArchiveSource(scrapy.Spider):
 
     @property
     def archive_state(self) -> dict[str, Any]:
-        return self.state.setdefault("dvk_archive", {"phase": "new", "captures": {}, "live_ids": set()})
+        return self.state.setdefault("dvk_archive", {"phase": "new", "captures": {}, "live_ids": set()})  # type: ignore[no-any-return]
 
     def archive_targets(self) -> list[str]:
         """Sites or URL prefixes to list in the archive: the seeds' ``archive`` entries, else the

@@ -24,6 +24,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import create_looping_call
 
 from dvk_crawl.config import setting
 
@@ -33,17 +34,6 @@ PROGRESS_FORMAT = "progress: %(rate).1f items/s, %(stored)d stored, %(dropped)d 
 FINAL_FORMAT = (
     "progress (%(reason)s): %(rate).1f items/s on average, %(stored)d stored, %(dropped)d dropped in %(elapsed)s"
 )
-
-
-def _looping_call(function: Callable[[], None]) -> Any:
-    """Scrapy's own looping call where it has one (2.14+), Twisted's before."""
-    try:
-        from scrapy.utils.asyncio import create_looping_call
-    except ImportError:  # Scrapy < 2.14
-        from twisted.internet.task import LoopingCall
-
-        return LoopingCall(function)
-    return create_looping_call(function)
 
 
 class ProgressLog:
@@ -72,7 +62,7 @@ class ProgressLog:
     def spider_opened(self, spider: Spider) -> None:
         self.started = self.last_time = self.clock()
         self.last_items = 0
-        self.task = _looping_call(self.log)
+        self.task = create_looping_call(self.log)
         # now=False: a line of zeros at the start says nothing.
         self.task.start(self.interval, now=False)
 

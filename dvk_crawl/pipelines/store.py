@@ -114,7 +114,7 @@ class StorePipeline(Stage):
             self.count("error")
             stop_for_store_error(self.crawler, error)
             for committed in waiting:
-                committed.errback(Failure(error))
+                committed.errback(Failure(error))  # type: ignore[no-untyped-call]  # Twisted leaves Failure() untyped
             return
         for committed in waiting:
             committed.callback(None)

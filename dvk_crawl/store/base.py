@@ -177,10 +177,6 @@ class ArticleStore(ABC):
         (on a refresh the article's own stored row has its hash: it is no copy of itself)."""
 
     @abstractmethod
-    def known_ids(self, portal: str) -> set[str]:
-        """Ids stored for a portal: what an incremental crawl need not fetch again."""
-
-    @abstractmethod
     def count(self, portal: str | None = None) -> int: ...
 
     @abstractmethod

@@ -243,9 +243,6 @@ class PostgresStore(ArticleStore):
         )
         return str(rows[0][0]) if rows else None
 
-    def known_ids(self, portal: str) -> set[str]:
-        return {row[0] for row in self._rows("SELECT id FROM articles WHERE portal = %s", (portal,))}
-
     def count(self, portal: str | None = None) -> int:
         if portal is None:
             return int(self._rows("SELECT count(*) FROM articles")[0][0])

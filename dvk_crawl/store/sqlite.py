@@ -215,9 +215,6 @@ class SqliteStore(ArticleStore):
         ).fetchone()
         return row[0] if row else None
 
-    def known_ids(self, portal: str) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT id FROM articles WHERE portal = ?", (portal,))}
-
     def count(self, portal: str | None = None) -> int:
         if portal is None:
             return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
