@@ -11,11 +11,16 @@ from types import ModuleType
 from urllib.parse import urlsplit
 
 from dvk_crawl.portals import baohatinh, baolaocai, baoyenbai, quangngai, quangtri
-from dvk_crawl.portals.base import Portal
+from dvk_crawl.portals.base import ArticleParser, Portal
+from dvk_crawl.portals.generic import GenericParser
 
 _PORTAL_MODULES: tuple[ModuleType, ...] = (baohatinh, quangngai, baolaocai, baoyenbai, quangtri)
 
 PORTALS: dict[str, Portal] = {portal.id: portal for module in _PORTAL_MODULES for portal in module.PORTALS}
+
+_PARSERS: tuple[type[ArticleParser], ...] = (*(p for portal in PORTALS.values() for p in portal.parsers), GenericParser)
+FAMILIES: dict[str, type[ArticleParser]] = {parser.NAME: parser for parser in _PARSERS}
+"""Every CMS family parser by its ``NAME`` (``bao_cms``, ``liferay_3cms`` …, ``generic``)."""
 
 
 class UnknownPortalError(ValueError):
@@ -28,6 +33,14 @@ def get_portal(portal_id: str) -> Portal:
     except KeyError:
         known = ", ".join(sorted(PORTALS))
         raise UnknownPortalError(f"unknown portal {portal_id!r}; known portals: {known}") from None
+
+
+def get_family(name: str) -> type[ArticleParser]:
+    """The parser of a CMS family, by name: ``extract_article(..., family="generic")``."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise UnknownPortalError(f"unknown family {name!r}; known families: {', '.join(sorted(FAMILIES))}") from None
 
 
 def portal_for_url(url: str) -> Portal:
