@@ -95,10 +95,12 @@ def test_the_date_line_before_the_headline_is_the_sites_today_not_the_articles()
 
 
 def test_matches_any_page_with_article_text_and_no_empty_page() -> None:
-    assert GenericParser.matches(GenericParser.from_html(MINIMAL, "https://x.vn/").page)
-    assert not GenericParser.matches(
-        GenericParser.from_html("<html><body><div></div></body></html>", "https://x.vn/").page
-    )
+    def matches(html: str) -> bool:
+        return GenericParser.matches(GenericParser.from_html(html, "https://x.vn/").page)
+
+    assert matches(MINIMAL)
+    assert matches("<html><body><div>Tin bài</div></body></html>")
+    assert not matches("<html><body><div> </div><script>var a = 1;</script></body></html>")
 
 
 # -- each boilerplate rule, shown by removing it ------------------------------------

@@ -140,7 +140,8 @@ class GenericParser(ArticleParser):
     @classmethod
     def matches(cls, page: Selector) -> bool:
         """Any HTML page with some text in its body."""
-        return bool(normalize_line(" ".join(page.xpath("//body//p//text()").getall()[:20])))
+        texts = page.xpath("//body//*[not(self::script or self::style or self::noscript)]/text()[normalize-space()]")
+        return bool(texts)
 
     def __init__(self, page: Selector, url: str) -> None:
         super().__init__(page, url)

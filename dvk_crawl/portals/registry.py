@@ -3,6 +3,7 @@
 Each portal module declares ``PORTALS`` (a tuple of :class:`Portal`) and is listed
 in ``_PORTAL_MODULES``. Adding a portal also takes a seeds file, a spider, a replica
 site and fixtures; ``tests/test_registry.py`` fails until all of them exist.
+``FAMILIES`` names every family parser, ``generic`` included, for ``extract_article(family=...)``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ FAMILIES: dict[str, type[ArticleParser]] = {parser.NAME: parser for parser in _P
 
 
 class UnknownPortalError(ValueError):
-    """No portal of the registry claims the host or name."""
+    """No portal of the registry claims the host or name (or no family parser has the name)."""
 
 
 def get_portal(portal_id: str) -> Portal:
