@@ -88,6 +88,21 @@ def test_a_minimal_page_gives_its_open_graph_json_ld_and_date_line_fields() -> N
     ]
 
 
+def test_without_a_declared_lead_the_bold_first_sentence_is_the_lead_and_leaves_the_body() -> None:
+    sapo = "Sáng nay, xã Tân Lập ra mắt mô hình “Dân vận khéo” giữ gìn vệ sinh môi trường ở các thôn."
+    page = re.sub(r'<meta property="og:description"[^>]*>', "", MINIMAL)
+    page = page.replace('<div class="content">', f'<div class="content"><p><strong>{sapo}</strong></p>')
+    assert sapo in page and "og:description" not in page
+    parsed = GenericParser.from_html(page, "https://baomau.vn/tan-lap.html").parse()
+    assert parsed.lead == sapo
+    assert sapo not in parsed.paragraphs and len(parsed.paragraphs) == 2
+
+
+def test_a_description_of_the_site_is_no_lead() -> None:
+    page = MINIMAL.replace("(Baomau.vn) - Sáng nay, xã Tân Lập ra mắt mô hình mới.", "Cổng thông tin điện tử tỉnh Mẫu")
+    assert GenericParser.from_html(page, "https://baomau.vn/tan-lap.html").parse().lead is None
+
+
 def test_the_date_line_before_the_headline_is_the_sites_today_not_the_articles() -> None:
     page = MINIMAL.replace('<div class="page">', '<div class="top">Thứ Bảy, 21/11/2026</div><div class="page">')
     parsed = GenericParser.from_html(page, "https://baomau.vn/tan-lap.html").parse()
@@ -197,9 +212,10 @@ def test_each_boilerplate_rule_removes_its_noise(kind: str, attribute: str, rule
 
 # -- the score ----------------------------------------------------------------------
 
-# Measured on the 27 fixture cases when the family was written: recall 100%, leaks 3%,
-# title 100%, published_at 96%. The floors leave room for a new hard fixture, not for a regression.
-RECALL_FLOOR, LEAKS_CEILING, TITLE_FLOOR, DATE_FLOOR = 0.95, 0.08, 0.9, 0.9
+# Measured on the 27 fixture cases when the family was written: recall 100 %, leaks 2 %,
+# title 100 %, published_at 96 %, lead 78 %. The floors leave room for a new hard fixture,
+# not for a regression.
+RECALL_FLOOR, LEAKS_CEILING, TITLE_FLOOR, DATE_FLOOR, LEAD_FLOOR = 0.95, 0.06, 0.9, 0.9, 0.7
 
 
 def test_the_score_script_runs_on_the_fixtures_and_generic_keeps_its_floor() -> None:
@@ -212,7 +228,8 @@ def test_the_score_script_runs_on_the_fixtures_and_generic_keeps_its_floor() -> 
     assert generic["recall"] >= RECALL_FLOOR
     assert generic["leaks"] <= LEAKS_CEILING
     assert generic["fields"]["title"] >= TITLE_FLOOR and generic["fields"]["published_at"] >= DATE_FLOOR
+    assert generic["fields"]["lead"] >= LEAD_FLOOR
     assert all(case["generic"]["parser"] == "generic/v1" for case in result["cases"].values())
     table = generic_score.format_table(result)
     assert table.splitlines()[0].startswith("| portal | cases | recall | leaks |")
-    assert "| **total** | 27 |" in table or f"| **total** | {len(CASES)} |" in table
+    assert f"| **total** | {len(CASES)} |" in table

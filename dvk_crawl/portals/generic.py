@@ -40,6 +40,8 @@ _OUTSIDE_CHROME = (
 
 
 _VIEWS = re.compile(r"^Lượt xem\s*:?\s*(\d[\d.,]*)$|^(\d[\d.,]*)\s*lượt xem$", re.IGNORECASE)
+# Every non-blank text node of the block sits inside <strong> or <b>.
+_WHOLLY_BOLD = "self::*[not(.//text()[normalize-space()][not(ancestor::strong or ancestor::b)])]"
 _TITLE_SEPARATOR = re.compile(r"\s+[-|–—]\s+")
 # Editors' picture tables (FCKeditor/CKEditor "image" tables of Vietnamese CMSes).
 _PICTURE_TABLE = "[contains(@class, 'image') or contains(@class, 'picture')]"
@@ -132,6 +134,12 @@ class GenericParser(ArticleParser):
         re.IGNORECASE,
     )
     """A paragraph that is only a date line ("• Cập nhật: Thứ hai, 4/3/2024 | 2:26:47 PM")."""
+    SITE_DESCRIPTION: ClassVar[re.Pattern[str]] = re.compile(
+        r"^(?:Cổng thông tin|Trang thông tin|Báo điện tử|Trang tin)\b[^.]{0,80}$", re.IGNORECASE
+    )
+    """A description that names the site, not the article (Liferay puts the site's on every page)."""
+    SAPO_WINDOW = 15
+    SAPO_MIN_LENGTH = 60
     HEAD_WINDOW = 8
     """Paragraphs searched for the headline repeated in the body: what precedes it is page head."""
     DATE_LINE_WINDOW = 25
@@ -190,8 +198,26 @@ class GenericParser(ArticleParser):
             title = title[: separators[-1].start()]
 
     def lead(self) -> str | None:
-        lead = self.meta("og:description") or self.meta("description") or self.json_ld_value("description")
+        """The declared description unless it is the site's own; else the sapo: the first
+        block of the container that is a sentence set wholly in bold."""
+        declared = self.meta("og:description") or self.meta("description") or self.json_ld_value("description")
+        lead = declared if declared and not self.SITE_DESCRIPTION.match(declared) else self.bold_sapo()
         return self.strip_lead_prefix(lead) if lead else None
+
+    @cached_property
+    def _bold_sapo(self) -> str | None:
+        container = self.body_container()
+        if container is None:
+            return None
+        blocks = container.xpath(f"(.//p | .//div[not(.//p or .//div)]){_OUTSIDE_CHROME}[normalize-space()]")
+        for block in blocks[: self.SAPO_WINDOW]:
+            text = normalize_line(" ".join(block.css("::text").getall()))
+            if len(text) >= self.SAPO_MIN_LENGTH and block.xpath(_WHOLLY_BOLD):
+                return text
+        return None
+
+    def bold_sapo(self) -> str | None:
+        return self._bold_sapo
 
     def published_at(self) -> PublicationTime | None:
         return self.first_time(self.meta("article:published_time")) or self.first_time(
