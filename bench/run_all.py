@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import crawl, dedup, extraction, figures, recrawl, store
+from bench import crawl, dedup, extraction, figures, generic_score, recrawl, store
 from bench.common import ROOT, load_average, write_json
 
 LIBRARIES = (
@@ -87,6 +87,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
             ("dedup", lambda: dedup.run((50, 100)), dedup.format_table),
             ("store", lambda: store.run(count=100, repeats=1), store.format_table),
             ("figures", lambda: figures.run(pages=10), figures.format_table),
+            ("generic_score", generic_score.run, generic_score.format_table),
         ]
     return [
         ("extraction", extraction.run, extraction.format_table),
@@ -95,6 +96,8 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
         ("dedup", lambda: dedup.run((10_000, 100_000) if full else (10_000,)), dedup.format_table),
         ("store", store.run, store.format_table),
         ("figures", figures.run, figures.format_table),
+        # The fixtures through the generic family and their own: a few seconds, no sizes to shrink.
+        ("generic_score", generic_score.run, generic_score.format_table),
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import logging
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.keywords import Keywords, load_keywords
 from dvk_crawl.language import detect_language
 from dvk_crawl.portals.base import ParsedPage, Portal
-from dvk_crawl.portals.registry import get_portal, portal_for_url
+from dvk_crawl.portals.registry import get_family, get_portal, portal_for_url
 from dvk_crawl.record import Article
 from dvk_crawl.sanitise import cap_fields, drop_unsafe_links, flatten_deep_nesting, strip_control_chars
 from dvk_crawl.text import PARAGRAPH_SEPARATOR, content_hash, normalize_line
@@ -165,15 +165,25 @@ def extract_article(
     source: str = "live",
     keywords: Keywords | None = None,
     content_type: str | None = None,
+    family: str | None = None,
 ) -> Article:
     """The article record of one page.
 
     ``url`` is the page's canonical (live) URL; ``portal`` names the portal when the
-    URL's host does not (a replica, a file). Raises :class:`ExtractionError` when
-    the page is not an article of the portal or not HTML at all.
+    URL's host does not (a replica, a file); ``family`` parses the page with that CMS
+    family's parser instead of the portal's own (``"generic"``: any portal, see
+    :mod:`dvk_crawl.portals.generic`). Raises :class:`ExtractionError` when the page is
+    not an article of the portal or not HTML at all.
     """
     return extract_with_details(
-        html, url, portal, fetched_at=fetched_at, source=source, keywords=keywords, content_type=content_type
+        html,
+        url,
+        portal,
+        fetched_at=fetched_at,
+        source=source,
+        keywords=keywords,
+        content_type=content_type,
+        family=family,
     ).article
 
 
@@ -186,9 +196,12 @@ def extract_with_details(
     source: str = "live",
     keywords: Keywords | None = None,
     content_type: str | None = None,
+    family: str | None = None,
 ) -> Extraction:
     """Like :func:`extract_article`, also returning the parsed fields and cleanup rules."""
     site = get_portal(portal) if portal else portal_for_url(url)
+    if family is not None:
+        site = replace(site, parsers=(get_family(family),))
     canonical = site.canonicalize(url)
     key = site.article_key(canonical)
     if key is None:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, image_source, split_authors, unique
+from dvk_crawl.portals.base import ArticleParser, split_authors, unique
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -131,12 +131,9 @@ class BaoCmsParser(ArticleParser):
         for figure in container.css("figure, table.picture"):
             if figure.root in related:  # thumbnails of the related list, not the article's images
                 continue
-            img = figure.css("img")
-            url = image_source(img[0].root) if img else None
-            if url is None:
-                continue
-            caption = normalize_line(" ".join(figure.css("figcaption ::text, .image_desc ::text").getall()))
-            images.append(Image(self.absolute(url), caption if caption and caption.casefold() != title else None))
+            image = self.captioned_image(figure, "figcaption ::text, .image_desc ::text", title)
+            if image is not None:
+                images.append(image)
         return images
 
     def prune_container(self, root: Any) -> None:

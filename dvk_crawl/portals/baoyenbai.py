@@ -26,7 +26,15 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, Portal, image_source, split_authors, unique
+from dvk_crawl.portals.base import (
+    ArticleParser,
+    Portal,
+    flatten_layout_tables,
+    image_source,
+    is_byline,
+    split_authors,
+    unique,
+)
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -154,14 +162,7 @@ class BaoYenBaiParser(ArticleParser):
         self.cut_from_heading(root, self._TAIL_HEADING, "related_list")
 
     def _flatten_layout_tables(self, root: Any) -> None:
-        """ASP.NET pages lay out title, date and body in table cells; trafilatura would print
-        them as table rows ("| … |"). Tables holding paragraphs, blocks or images (a photo
-        with its caption cell) become plain divs; data tables (text cells only) stay tables."""
-        layout = [t for t in root.iter("table") if t.xpath(".//p | .//div | .//h1 | .//h2 | .//table | .//img")]
-        for table in layout:
-            for node in [table, *table.xpath("./tr | ./*/tr | ./tr/td | ./*/tr/td | ./tbody | ./thead")]:
-                node.tag = "div"
-        if layout:
+        if flatten_layout_tables(root):
             self.cleanup.append("layout_table")
 
     def clean_paragraphs(self, paragraphs: list[str], title: str | None, images: list[Image]) -> list[str]:
@@ -253,12 +254,6 @@ class BaoYenBaiParser(ArticleParser):
             if text and len(text) <= 300:
                 return text
         return normalize_line(img.attrib.get("title") or img.attrib.get("alt") or "") or None
-
-
-def is_byline(text: str) -> bool:
-    """A bare name line: up to five capitalised words, no sentence punctuation ("Đức Toàn")."""
-    words = text.replace(" - ", " ").split()
-    return 0 < len(words) <= 5 and len(text) <= 40 and all(w[0].isupper() and w.isalpha() for w in words)
 
 
 PORTALS = (

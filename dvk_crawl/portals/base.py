@@ -265,6 +265,16 @@ class ArticleParser:
                 return stripped.strip()
         return lead
 
+    def captioned_image(self, holder: Selector, caption_css: str, title: str) -> Image | None:
+        """The first ``<img>`` of ``holder`` (a figure, a picture table), captioned by the text of
+        ``caption_css`` inside it; no caption when that only repeats the (casefolded) ``title``."""
+        img = holder.css("img")
+        url = image_source(img[0].root) if img else None
+        if url is None:
+            return None
+        caption = normalize_line(" ".join(holder.css(caption_css).getall()))
+        return Image(self.absolute(url), caption if caption and caption.casefold() != title else None)
+
     def absolute(self, link: str) -> str:
         return urljoin(self.url, link.strip())
 
@@ -371,6 +381,24 @@ def attachment_links(scope: Selector, absolute: Callable[[str], str]) -> list[st
     """Absolute URLs of the files linked in ``scope`` (links around an image left out)."""
     hrefs = scope.xpath(".//a[not(.//img)]/@href").getall()
     return unique(absolute(href) for href in hrefs if ATTACHMENT_LINK.search(href.strip()))
+
+
+def flatten_layout_tables(root: Any) -> bool:
+    """ASP.NET pages lay out title, date and body in table cells; trafilatura would print
+    them as table rows ("| … |"). Tables holding paragraphs, blocks or images (a photo
+    with its caption cell) become plain divs; data tables (text cells only) stay tables.
+    Whether any table was flattened."""
+    layout = [t for t in root.iter("table") if t.xpath(".//p | .//div | .//h1 | .//h2 | .//table | .//img")]
+    for table in layout:
+        for node in [table, *table.xpath("./tr | ./*/tr | ./tr/td | ./*/tr/td | ./tbody | ./thead")]:
+            node.tag = "div"
+    return bool(layout)
+
+
+def is_byline(text: str) -> bool:
+    """A bare name line: up to five capitalised words, no sentence punctuation ("Đức Toàn")."""
+    words = text.replace(" - ", " ").split()
+    return 0 < len(words) <= 5 and len(text) <= 40 and all(w[0].isupper() and w.isalpha() for w in words)
 
 
 def split_authors(text: str) -> list[str]:
