@@ -21,7 +21,8 @@ import trafilatura
 
 from bench.common import percentile, spread, write_json
 from bench.pages import Page, generate
-from dvk_crawl.extract import default_keywords, extract_article
+from dvk_crawl.extract import extract_article
+from dvk_crawl.keywords import default_keywords
 
 GOAL_RATIO = 1.5
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from bench.common import spread, write_json
 from bench.pages import generate
-from dvk_crawl.extract import default_keywords, extract_article
+from dvk_crawl.extract import extract_article
+from dvk_crawl.keywords import default_keywords
 from dvk_crawl.store import open_store
 
 POSTGRES = os.environ.get("DVK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

@@ -12,14 +12,12 @@ import logging
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from urllib.parse import urlsplit
 
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
-from dvk_crawl.config import default_seeds_dir
-from dvk_crawl.keywords import Keywords, load_keywords
+from dvk_crawl.keywords import Keywords, default_keywords
 from dvk_crawl.language import detect_language
 from dvk_crawl.portals.base import ParsedPage, Portal
 from dvk_crawl.portals.registry import get_portal, portal_for_url
@@ -52,11 +50,6 @@ class Extraction:
     """What :mod:`dvk_crawl.sanitise` removed (``unsafe_links``, ``cut_<field>``,
     ``deep_nesting``: tags), counted
     by the crawl as ``dvk/clean/<name>``."""
-
-
-@cache  # found once: inside an egg each lookup of the packaged seeds opens the zip file again
-def default_keywords() -> Keywords:
-    return load_keywords(default_seeds_dir() / "keywords.txt")
 
 
 @dataclass(frozen=True)

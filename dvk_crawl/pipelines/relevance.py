@@ -7,21 +7,14 @@ every article goes on with its ``relevant`` flag.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 
-from dvk_crawl.config import seeds_dir, setting
-from dvk_crawl.keywords import Keywords, load_keywords
+from dvk_crawl.config import setting
+from dvk_crawl.keywords import crawl_keywords
 from dvk_crawl.pipelines.base import Stage
-
-
-def crawl_keywords(settings: BaseSettings) -> Keywords:
-    configured = setting(settings, "DVK_KEYWORDS_FILE")
-    return load_keywords(Path(configured) if configured else seeds_dir(settings) / "keywords.txt")
 
 
 class RelevancePipeline(Stage):

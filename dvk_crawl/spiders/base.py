@@ -42,10 +42,9 @@ from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, par
 from dvk_crawl.extensions.visits import record_visit
 from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
-from dvk_crawl.keywords import Keywords
+from dvk_crawl.keywords import Keywords, crawl_keywords
 from dvk_crawl.listing_pages import ListingMarkup, ListingScan
 from dvk_crawl.pipelines.base import FINAL_REASONS
-from dvk_crawl.pipelines.relevance import crawl_keywords
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
