@@ -41,8 +41,8 @@ from dvk_crawl.archive.cdx import CdxError, CdxQuery, cdx_target, parse_cdx_page
 from dvk_crawl.config import setting
 from dvk_crawl.dates import PublicationTime
 from dvk_crawl.extract import ExtractionError, extract_article
-from dvk_crawl.failures import failure_reason, is_transient
-from dvk_crawl.pipelines.base import Dropped
+from dvk_crawl.failures import failure_reason
+from dvk_crawl.outcomes import GONE_REASONS, Dropped, is_transient
 from dvk_crawl.record import Article
 from dvk_crawl.store import crawler_store
 
@@ -56,8 +56,6 @@ CAPTURE_CHOICES = ("newest", "oldest")
 ARCHIVE_SLOT = "dvk-archive"
 CAPTURES_TRIED = 5
 """Captures tried per article before it counts as ``no_usable_capture``."""
-GONE_REASONS = frozenset({"http_404", "http_410", "empty"})
-"""Live outcomes the archive may undo: the page is gone (or Liferay serves it empty)."""
 
 
 def add_archive_slot(settings: BaseSettings) -> None:

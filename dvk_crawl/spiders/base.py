@@ -39,12 +39,11 @@ from dvk_crawl.dates import (
     parse_vietnamese_datetime,
 )
 from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, parse_feed, sitemap_body
-from dvk_crawl.extensions.visits import record_visit
 from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords, crawl_keywords
 from dvk_crawl.listing_pages import ListingMarkup, ListingScan
-from dvk_crawl.pipelines.base import FINAL_REASONS
+from dvk_crawl.outcomes import record_drop
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
@@ -554,8 +553,13 @@ class PortalSpider(ArchiveSource):
         return (modified if modified.tzinfo else modified.replace(tzinfo=VIETNAM)) < self.unchanged_before
 
     def count_drop(self, reason: str, url: str, key: str | None = None) -> None:
-        self.count(f"spider/{reason}")
-        self.count(f"dropped/{reason}")
-        if key is not None and reason in FINAL_REASONS:
-            record_visit(self.crawler, f"{self.portal.id}:{key}", self.portal.id, reason, url)
-        self.logger.info("dropped %s: %s", reason, url)
+        article_ids = [f"{self.portal.id}:{key}"] if key is not None else []
+        record_drop(
+            self.crawler,
+            reason,
+            url,
+            stage="spider",
+            portal=self.portal.id,
+            article_ids=article_ids,
+            logger=self.logger,
+        )
