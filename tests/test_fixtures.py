@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from dvk_crawl import extract_article
+from dvk_crawl.derived import derive_fields
 from dvk_crawl.record import validate_record
 from tests.conftest import FixtureCase, load_fixture_cases
 
@@ -22,9 +23,9 @@ def case(request: pytest.FixtureRequest) -> FixtureCase:
 
 
 def extract(case: FixtureCase) -> dict:
-    return extract_article(
-        case.html, case.meta["url"], case.meta["portal"], fetched_at=case.meta["fetched_at"]
-    ).to_dict()
+    """The record as a crawl hands it on: the page's fields and those the pipelines derive."""
+    article = extract_article(case.html, case.meta["url"], case.meta["portal"], fetched_at=case.meta["fetched_at"])
+    return derive_fields(article).to_dict()
 
 
 def test_every_expected_field_matches(case: FixtureCase) -> None:
