@@ -28,7 +28,7 @@ from scrapy.utils.test import get_crawler
 
 from bench.common import percentile, rss_mb, write_json
 from bench.pages import paragraph_pool, unique_sentence
-from dvk_crawl.pipelines.base import Dropped
+from dvk_crawl.outcomes import Dropped
 from dvk_crawl.pipelines.dedup import DedupPipeline
 from dvk_crawl.pipelines.store import StorePipeline
 from dvk_crawl.text import content_hash

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.pages import Template, templates, vary, with_article_id
+from dvk_crawl.derived import derive_fields
 from dvk_crawl.extract import extract_article
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.replica.server import route_key
@@ -36,7 +37,7 @@ def _article_templates(portal: str) -> list[Template]:
         t
         for t in templates()
         if t.portal == portal
-        and extract_article(t.html, t.url, portal).language == "vi"
+        and derive_fields(extract_article(t.html, t.url, portal)).language == "vi"
         and site.owns_host(t.url.split("/")[2])
     ]
 

@@ -22,7 +22,9 @@ from typing import Any
 
 from bench.common import spread, write_json
 from bench.pages import generate
-from dvk_crawl.extract import default_keywords, extract_article
+from dvk_crawl.derived import derive_fields
+from dvk_crawl.extract import extract_article
+from dvk_crawl.keywords import default_keywords
 from dvk_crawl.store import open_store
 
 POSTGRES = os.environ.get("DVK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -31,7 +33,8 @@ BATCH = 20
 
 def records(count: int) -> list[dict[str, Any]]:
     keywords = default_keywords()
-    base = [extract_article(p.html, p.url, p.portal, keywords=keywords).to_dict() for p in generate(min(count, 200))]
+    pages = generate(min(count, 200))
+    base = [derive_fields(extract_article(p.html, p.url, p.portal), keywords).to_dict() for p in pages]
     return [{**base[n % len(base)], "id": f"bench:{n}", "url": f"https://bench.invalid/{n}"} for n in range(count)]
 
 

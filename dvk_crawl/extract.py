@@ -1,8 +1,10 @@
 """``extract_article``: one page in, one clean article record out, no Scrapy needed.
 
-Spiders call the same function, so what a user sees with ``extract_article`` on a
-saved page is what a crawl stores (before the pipelines' policies: language,
-relevance, dedup).
+Spiders call the same code (:func:`extract_decoded`, on a page they checked and
+decoded), so what a user sees with ``extract_article`` on a saved page is what a
+crawl hands its pipelines. Parsing is pure: no keywords file, no settings. The
+fields derived from the text (hash, word count, language, relevance) are the
+pipelines' (:mod:`dvk_crawl.derived`; ``derive_fields`` for a page read offline).
 """
 
 from __future__ import annotations
@@ -12,20 +14,17 @@ import logging
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cache
 from urllib.parse import urlsplit
 
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
-from dvk_crawl.config import default_seeds_dir
-from dvk_crawl.keywords import Keywords, load_keywords
-from dvk_crawl.language import detect_language
+from dvk_crawl.identity import Identity, identify
 from dvk_crawl.portals.base import ParsedPage, Portal
 from dvk_crawl.portals.registry import get_family, get_portal, portal_for_url
 from dvk_crawl.record import Article
 from dvk_crawl.sanitise import cap_fields, drop_unsafe_links, flatten_deep_nesting, strip_control_chars
-from dvk_crawl.text import PARAGRAPH_SEPARATOR, content_hash, normalize_line
+from dvk_crawl.text import PARAGRAPH_SEPARATOR, normalize_line
 
 # trafilatura warns "discarding data" whenever a container holds no text; an empty page
 # is an outcome the pipeline counts ("empty"), not something to warn about per page.
@@ -52,11 +51,6 @@ class Extraction:
     """What :mod:`dvk_crawl.sanitise` removed (``unsafe_links``, ``cut_<field>``,
     ``deep_nesting``: tags), counted
     by the crawl as ``dvk/clean/<name>``."""
-
-
-@cache  # found once: inside an egg each lookup of the packaged seeds opens the zip file again
-def default_keywords() -> Keywords:
-    return load_keywords(default_seeds_dir() / "keywords.txt")
 
 
 @dataclass(frozen=True)
@@ -163,7 +157,6 @@ def extract_article(
     *,
     fetched_at: str | None = None,
     source: str = "live",
-    keywords: Keywords | None = None,
     content_type: str | None = None,
     family: str | None = None,
 ) -> Article:
@@ -175,16 +168,10 @@ def extract_article(
     :mod:`dvk_crawl.portals.generic`). Raises :class:`ExtractionError` when the page is
     not an article of the portal or not HTML at all.
     """
-    return extract_with_details(
-        html,
-        url,
-        portal,
-        fetched_at=fetched_at,
-        source=source,
-        keywords=keywords,
-        content_type=content_type,
-        family=family,
-    ).article
+    details = extract_with_details(
+        html, url, portal, fetched_at=fetched_at, source=source, content_type=content_type, family=family
+    )
+    return details.article
 
 
 def extract_with_details(
@@ -194,7 +181,6 @@ def extract_with_details(
     *,
     fetched_at: str | None = None,
     source: str = "live",
-    keywords: Keywords | None = None,
     content_type: str | None = None,
     family: str | None = None,
 ) -> Extraction:
@@ -202,23 +188,44 @@ def extract_with_details(
     site = get_portal(portal) if portal else portal_for_url(url)
     if family is not None:
         site = replace(site, parsers=(get_family(family),))
-    canonical = site.canonicalize(url)
-    key = site.article_key(canonical)
-    if key is None:
+    identity = identify(site, url)
+    if identity is None:
         raise ExtractionError("not_article_url", f"{url} is not an article URL of {site.id}")
+    return extract_identified(html, site, identity, content_type=content_type, fetched_at=fetched_at, source=source)
+
+
+def extract_identified(
+    html: str | bytes,
+    site: Portal,
+    identity: Identity,
+    *,
+    content_type: str | None = None,
+    fetched_at: str | None = None,
+    source: str = "live",
+) -> Extraction:
+    """The record of a page whose identity the caller found: the HTML check, decoding, parsing."""
     if not is_html(html, content_type):
-        raise ExtractionError("not_html", f"{url}: the page is empty or not HTML ({content_type or 'no type'})")
+        raise ExtractionError(
+            "not_html", f"{identity.url}: the page is empty or not HTML ({content_type or 'no type'})"
+        )
     decoded = decode_page(html, content_type) if isinstance(html, bytes) else DecodedPage(decode_html(html), "str")
+    return extract_decoded(decoded, site, identity, fetched_at=fetched_at, source=source)
+
+
+def extract_decoded(
+    decoded: DecodedPage, site: Portal, identity: Identity, *, fetched_at: str | None = None, source: str = "live"
+) -> Extraction:
+    """The record of a page already checked (:func:`is_html`) and decoded (:func:`decode_page`),
+    whose identity the caller found (:func:`dvk_crawl.identity.identify`): what a spider calls."""
     text, flattened = flatten_deep_nesting(decoded.text)
     page = Selector(text=text)
-    parser = site.parser_for(page)(page, canonical)
+    parser = site.parser_for(page)(page, identity.url)
     parsed = parser.parse()
-    canonical = _declared_canonical(site, parser.canonical_url(), key) or canonical
-    article = _build_record(site, canonical, key, parsed, type(parser).NAME, type(parser).VERSION)
+    canonical = _declared_canonical(site, parser.canonical_url(), identity.key) or identity.url
+    article = _build_record(site, canonical, identity, parsed, type(parser).NAME, type(parser).VERSION)
     cleaned = _sanitise(article) | ({"deep_nesting": flattened} if flattened else {})
     article.fetched_at = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
     article.source = source
-    annotate(article, keywords or default_keywords())
     return Extraction(article, parsed, decoded.fallback, cleaned)
 
 
@@ -242,9 +249,9 @@ def _declared_canonical(site: Portal, declared: str | None, key: str) -> str | N
     return candidate if site.article_key(candidate) == key else None
 
 
-def _build_record(site: Portal, url: str, key: str, parsed: ParsedPage, name: str, version: str) -> Article:
+def _build_record(site: Portal, url: str, identity: Identity, parsed: ParsedPage, name: str, version: str) -> Article:
     return Article(
-        id=f"{site.id}:{key}",
+        id=identity.id,
         portal=site.id,
         province=site.province,
         former_province=site.former_province_of(
@@ -266,16 +273,3 @@ def _build_record(site: Portal, url: str, key: str, parsed: ParsedPage, name: st
         view_count=parsed.view_count,
         parser=f"{name}/{version}",
     )
-
-
-def annotate(article: Article, keywords: Keywords) -> Article:
-    """Fill the derived fields: hash, word count, language and campaign relevance."""
-    article.content_hash = content_hash(article.text)
-    article.word_count = len(article.text.split())
-    if article.language is None:
-        article.language, article.language_confidence = detect_language(
-            "\n".join(filter(None, (article.title, article.lead, article.text)))
-        )
-    article.matched_keywords = keywords.matches(" ".join(filter(None, (article.title, article.lead, article.text))))
-    article.relevant = bool(article.matched_keywords)
-    return article

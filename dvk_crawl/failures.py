@@ -6,7 +6,7 @@ error answer, one of its download exceptions (2.13+ wraps Twisted's), or
 Redirect targets that never reach the downloader (the offsite filter, the duplicate
 filter on a loop) are dropped without an errback: the spider counts those from
 Scrapy's signals (``PortalSpider.request_scheduled``, ``request_dropped``). Every
-reason is in ``docs/reliability.md``.
+reason is in ``docs/reliability.md``; which of them are transient, in :mod:`dvk_crawl.outcomes`.
 """
 
 from __future__ import annotations
@@ -48,11 +48,6 @@ _IGNORED_REASONS = (
     ("Filtered offsite request", "offsite_redirect"),
 )
 
-TRANSIENT_REASONS = frozenset(
-    {"timeout", "truncated", "connection_refused", "dns_error", "connection_lost", "bad_compression", "http_408"}
-)
-"""Download failures a later run may not meet (with ``http_5xx``, ``http_429``, ``download_error_*``)."""
-
 
 def failure_reason(failure: Failure) -> str:
     """``http_<status>`` for an HTTP error answer, a named reason for the known download
@@ -69,16 +64,3 @@ def failure_reason(failure: Failure) -> str:
             return "too_large"
         return next((reason for start, reason in _IGNORED_REASONS if message.startswith(start)), "ignored_request")
     return f"download_error_{type(error).__name__}"
-
-
-NETWORK_REASONS = frozenset({"timeout", "connection_refused", "dns_error", "connection_lost"})
-"""Failures that say the host was not reached at all: the network (or the host) is down."""
-
-
-def is_network_failure(reason: str) -> bool:
-    return reason in NETWORK_REASONS
-
-
-def is_transient(reason: str) -> bool:
-    """Whether a later run may get the page: server errors, rate limits, network failures."""
-    return reason in TRANSIENT_REASONS or reason.startswith(("download_error_", "http_5")) or reason == "http_429"

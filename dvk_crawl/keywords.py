@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from dvk_crawl.config import SeedsPath
+from scrapy.settings import BaseSettings
+
+from dvk_crawl.config import SeedsPath, default_seeds_dir, seeds_dir, setting
 from dvk_crawl.text import fold_for_matching
 
 
@@ -51,3 +54,15 @@ def load_keywords(path: SeedsPath) -> Keywords:
     if not phrases:
         raise SeedFileError(f"{path}: no keywords in the file")
     return Keywords(tuple(phrases))
+
+
+def crawl_keywords(settings: BaseSettings) -> Keywords:
+    """The crawl's keywords: ``DVK_KEYWORDS_FILE``, else ``<DVK_SEEDS_DIR>/keywords.txt``."""
+    configured = setting(settings, "DVK_KEYWORDS_FILE")
+    return load_keywords(Path(configured) if configured else seeds_dir(settings) / "keywords.txt")
+
+
+@cache  # found once: inside an egg each lookup of the packaged seeds opens the zip file again
+def default_keywords() -> Keywords:
+    """The packaged ``seeds/keywords.txt``: relevance for a page read without a crawl's settings."""
+    return load_keywords(default_seeds_dir() / "keywords.txt")

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from dvk_crawl.downloadermiddlewares.redirects import RedirectedKeyMiddleware
 from dvk_crawl.extensions.visits import VisitLog
-from dvk_crawl.pipelines.base import FINAL_REASONS, Dropped
+from dvk_crawl.outcomes import FINAL_REASONS, Dropped
 from dvk_crawl.pipelines.validate import ValidatePipeline
 from dvk_crawl.store import ArticleStore, crawler_store, open_store
 from tests.conftest import CrawlResult

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dvk_crawl import ExtractionError, extract_article
+from dvk_crawl.derived import derive_fields
+from dvk_crawl.keywords import Keywords
 from dvk_crawl.portals import UnknownPortalError
 from tests.conftest import load_fixture_cases
 
@@ -20,7 +22,15 @@ def test_bytes_and_str_give_the_same_record() -> None:
 
 def test_portal_argument_serves_pages_from_elsewhere() -> None:
     record = extract_article(SEED_000.html, "https://baohatinh.vn/x-post259960.html", portal="baohatinh")
-    assert record.portal == "baohatinh" and record.relevant
+    assert record.portal == "baohatinh" and derive_fields(record).relevant
+
+
+def test_parsing_leaves_the_derived_fields_to_the_pipelines() -> None:
+    record = extract_article(SEED_000.html, SEED_000.meta["url"])
+    assert (record.content_hash, record.word_count, record.language, record.matched_keywords) == ("", 0, None, [])
+    derived = derive_fields(record, Keywords(("Cẩm Xuyên", "no such phrase here")))
+    assert derived.language == "vi" and derived.word_count == len(record.text.split()) and derived.content_hash
+    assert derived.matched_keywords == ["Cẩm Xuyên"] and derived.relevant
 
 
 def test_old_and_new_urls_share_one_key() -> None:

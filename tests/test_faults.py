@@ -31,8 +31,9 @@ from twisted.python.failure import Failure
 
 from dvk_crawl import extract_article
 from dvk_crawl.extract import decode_page
-from dvk_crawl.failures import failure_reason, is_transient
+from dvk_crawl.failures import failure_reason
 from dvk_crawl.middlewares import RetryAfterMiddleware
+from dvk_crawl.outcomes import is_transient
 from dvk_crawl.replica.faults import FaultServer, to_windows_1258
 from dvk_crawl.replica.server import SITES_DIR
 from tests.conftest import ROOT, CrawlResult, feed_ids, run_crawl

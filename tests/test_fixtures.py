@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from dvk_crawl import extract_article
+from dvk_crawl.derived import derive_fields
 from dvk_crawl.record import ARTICLE_FIELDS, validate_record
 from tests.conftest import FixtureCase, load_fixture_cases
 
@@ -33,10 +34,10 @@ def case(request: pytest.FixtureRequest) -> FixtureCase:
 
 @cache
 def extracted(case_id: str) -> dict[str, Any]:
+    """The record as a crawl hands it on: the page's fields and those the pipelines derive."""
     case = BY_ID[case_id]
-    return extract_article(
-        case.html, case.meta["url"], case.meta["portal"], fetched_at=case.meta["fetched_at"]
-    ).to_dict()
+    article = extract_article(case.html, case.meta["url"], case.meta["portal"], fetched_at=case.meta["fetched_at"])
+    return derive_fields(article).to_dict()
 
 
 def extract(case: FixtureCase) -> dict[str, Any]:

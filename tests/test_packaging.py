@@ -91,7 +91,8 @@ def test_extract_article_works_outside_the_checkout(installed: Installed) -> Non
     script = (
         "import json, sys, dvk_crawl\n"
         "from dvk_crawl import extract_article\n"
-        "record = extract_article(open(sys.argv[1], 'rb').read(), sys.argv[2])\n"
+        "from dvk_crawl.derived import derive_fields\n"
+        "record = derive_fields(extract_article(open(sys.argv[1], 'rb').read(), sys.argv[2]))\n"
         "print(json.dumps({'package': dvk_crawl.__file__, 'record': record.to_dict()}))\n"
     )
     answer = json.loads(run([installed.python, "-c", script, page, case.meta["url"]], installed.outside).stdout)

@@ -119,6 +119,6 @@ def test_a_parser_crash_is_counted_and_logged_not_raised(monkeypatch: pytest.Mon
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("layout changed")
 
-    monkeypatch.setattr("dvk_crawl.spiders.base.extract_with_details", broken)
+    monkeypatch.setattr("dvk_crawl.spiders.base.extract_decoded", broken)
     assert list(spider.parse_article(response(HtmlResponse, url, body=b"<html></html>"), canonical_url=url)) == []
     assert stat(spider, "dropped/parser_error") == 1

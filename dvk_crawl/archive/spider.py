@@ -40,9 +40,10 @@ from dvk_crawl.archive.capture import Capture, capture_of, order_captures, origi
 from dvk_crawl.archive.cdx import CdxError, CdxQuery, cdx_target, parse_cdx_page
 from dvk_crawl.config import setting
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.extract import ExtractionError, extract_article
-from dvk_crawl.failures import failure_reason, is_transient
-from dvk_crawl.pipelines.base import Dropped
+from dvk_crawl.extract import ExtractionError, extract_identified
+from dvk_crawl.failures import failure_reason
+from dvk_crawl.identity import Identity
+from dvk_crawl.outcomes import GONE_REASONS, Dropped, is_transient
 from dvk_crawl.record import Article
 from dvk_crawl.store import crawler_store
 
@@ -56,8 +57,6 @@ CAPTURE_CHOICES = ("newest", "oldest")
 ARCHIVE_SLOT = "dvk-archive"
 CAPTURES_TRIED = 5
 """Captures tried per article before it counts as ``no_usable_capture``."""
-GONE_REASONS = frozenset({"http_404", "http_410", "empty"})
-"""Live outcomes the archive may undo: the page is gone (or Liferay serves it empty)."""
 
 
 def add_archive_slot(settings: BaseSettings) -> None:
@@ -246,14 +245,16 @@ class ArchiveSource(scrapy.Spider):
         url = self.portal.canonicalize(original_url(capture.original)) if capture else response.url
         # The archive may redirect a capture to another site's: never an article of this portal.
         foreign = not self.portal.owns_host(urlsplit(url).hostname or "")
-        if capture is None or foreign or self.portal.article_key(url) is None:
+        found = self.portal.article_key(url) if capture and not foreign else None
+        identity = Identity(self.portal.id, url, found) if found is not None else None
+        if capture is None or identity is None:
             yield from self.next_capture(key, fallbacks, "not_article_url", response.url)
             return
         if not isinstance(response, TextResponse):
             yield from self.next_capture(key, fallbacks, "not_html", response.url)
             return
         try:
-            article = self.extract_capture(response, url, capture)
+            article = self.extract_capture(response, identity, capture)
         except ExtractionError as error:
             yield from self.next_capture(key, fallbacks, error.reason, response.url)
             return
@@ -268,21 +269,20 @@ class ArchiveSource(scrapy.Spider):
             PublicationTime(datetime.fromisoformat(article.published_at), "second") if article.published_at else None
         )
         if not self.in_window(published):
-            self.count_drop("outside_window", url)
+            self.count_drop("outside_window", identity.url)
             return
         yield article
 
-    def extract_capture(self, response: TextResponse, url: str, capture: Capture) -> Article:
-        # The bytes as archived: extract_article decodes them as it does a live page.
-        article = extract_article(
+    def extract_capture(self, response: TextResponse, identity: Identity, capture: Capture) -> Article:
+        # The bytes as archived: decoded as a live page is.
+        article = extract_identified(
             response.body,
-            url,
-            self.portal.id,
+            self.portal,
+            identity,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             source="archive",
-            keywords=self.keywords,
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-        )
+        ).article
         article.archive_url = playback_url(self.archive_base, capture)
         article.archived_at = capture.archived_at
         return article

@@ -20,6 +20,7 @@ from parsel import Selector
 
 from dvk_crawl.cli import fetch
 from dvk_crawl.cli.common import CliError, check_portal, known_portals
+from dvk_crawl.derived import derive_fields
 from dvk_crawl.extract import Extraction, ExtractionError, decode_html, extract_with_details
 
 
@@ -84,7 +85,7 @@ def extract_page(
     from dvk_crawl.portals.registry import UnknownPortalError
 
     try:
-        return extract_with_details(body, url, portal, content_type=content_type, fetched_at=fetched_at)
+        extraction = extract_with_details(body, url, portal, content_type=content_type, fetched_at=fetched_at)
     except UnknownPortalError:
         host = urlsplit(url).hostname or url
         raise CliError(
@@ -92,6 +93,8 @@ def extract_page(
         ) from None
     except ExtractionError as error:
         raise CliError(f"{error} ({error.reason})") from None
+    derive_fields(extraction.article)  # what the pipelines add: language, relevance, hash
+    return extraction
 
 
 def rules_fired(extraction: Extraction) -> dict[str, int]:

@@ -18,7 +18,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from dvk_crawl.extensions.visits import record_visit
+from dvk_crawl.outcomes import record_redirect
 from dvk_crawl.store import crawler_store
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -45,7 +45,5 @@ class RedirectedKeyMiddleware:
             self.crawler.stats.inc_value("dvk/fetch/redirected_to_other_key")
             target_id = f"{portal.id}:{target_key}"
             if crawler_store(self.crawler).has_id(target_id):
-                record_visit(
-                    self.crawler, f"{portal.id}:{requested_key}", portal.id, f"redirected to {target_id}", target, True
-                )
+                record_redirect(self.crawler, f"{portal.id}:{requested_key}", portal.id, target_id, target)
         return response

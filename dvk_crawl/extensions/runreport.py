@@ -29,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from dvk_crawl.config import setting
-from dvk_crawl.failures import is_network_failure
+from dvk_crawl.outcomes import is_network_failure
 from dvk_crawl.store import StoreError, crawler_store
 from dvk_crawl.storefiles import store_runs_dir
 

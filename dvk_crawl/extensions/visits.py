@@ -6,13 +6,12 @@ little: a maintenance or captcha page (``empty``, ``missing_title``), a 200 with
 empty body (``not_html``), a one-off 404. So a visit is final only when earned: a
 later run (at least ``DVK_VISIT_CONFIRM_HOURS`` after the first sighting) finds the
 same, or, for a link that redirects to another article key, the target is stored.
-Only the reasons in ``pipelines.base.FINAL_REASONS`` count; ``-a refresh=1`` ignores
-the record.
+Only the reasons in ``outcomes.FINAL_REASONS`` count; ``-a refresh=1`` ignores
+the record. The writes themselves: :mod:`dvk_crawl.extensions.crawlstore`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -20,42 +19,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from dvk_crawl.config import setting
-from dvk_crawl.pipelines.base import FINAL_REASONS, Dropped
-from dvk_crawl.pipelines.store import stop_for_store_error
-from dvk_crawl.store import StoreError, crawler_store
-
-
-def confirms_before(crawler: Crawler) -> str:
-    """Visits recorded before this time were made by an earlier run, long enough ago to confirm.
-
-    The run's start (Scrapy's ``start_time`` stat), whole seconds like ``visited_at``,
-    and at least ``DVK_VISIT_CONFIRM_HOURS`` ago: two runs inside one maintenance
-    window should not confirm each other.
-    """
-    assert crawler.stats is not None
-    started = crawler.stats.get_value("start_time") or datetime.now(UTC)
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=UTC)
-    hours = setting(crawler.settings, "DVK_VISIT_CONFIRM_HOURS")
-    bound = min(started, datetime.now(UTC) - timedelta(hours=hours))
-    return bound.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def record_visit(crawler: Crawler, article_id: str, portal: str, outcome: str, url: str, final: bool = False) -> None:
-    """Record a visit in the crawl's store; a store that fails stops the crawl."""
-    try:
-        crawler_store(crawler).add_visit(
-            article_id, portal, outcome, url, confirms_before=confirms_before(crawler), final=final
-        )
-    except StoreError as error:
-        stop_for_store_error(crawler, error)
+from dvk_crawl.outcomes import Dropped, record_outcome, record_redirect
 
 
 class VisitLog:
     """Records dropped articles, and old links whose redirect target was stored.
 
-    Reads ``DVK_VISIT_CONFIRM_HOURS`` (through ``confirms_before``)."""
+    Reads ``DVK_VISIT_CONFIRM_HOURS`` (through ``crawlstore.confirms_before``)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -73,11 +43,11 @@ class VisitLog:
         if not isinstance(exception, Dropped):
             return
         adapter = ItemAdapter(item)
-        if exception.reason in FINAL_REASONS:
+        if exception.reason != "duplicate_id":
             # Under the key asked for too: an old link to an off-topic article is confirmed like it.
-            for article_id in {adapter["id"], requested_id(adapter, response) or adapter["id"]}:
-                record_visit(self.crawler, article_id, adapter["portal"], exception.reason, adapter["url"])
-        elif exception.reason == "duplicate_id":  # stored already: a redirect to it has a stored target
+            article_ids = {adapter["id"], requested_id(adapter, response) or adapter["id"]}
+            record_outcome(self.crawler, exception.reason, adapter["portal"], adapter["url"], article_ids)
+        else:  # stored already: a redirect to it has a stored target
             self.item_scraped(item, response)
 
     def item_scraped(self, item: Any, response: Response | None = None, **kwargs: Any) -> None:
@@ -85,9 +55,7 @@ class VisitLog:
         adapter = ItemAdapter(item)
         old_id = requested_id(adapter, response)
         if old_id is not None and old_id != adapter["id"]:
-            record_visit(
-                self.crawler, old_id, adapter["portal"], f"redirected to {adapter['id']}", adapter["url"], True
-            )
+            record_redirect(self.crawler, old_id, adapter["portal"], adapter["id"], adapter["url"])
 
 
 def requested_id(article: ItemAdapter, response: Response | None) -> str | None:

@@ -20,9 +20,9 @@ from scrapy.crawler import Crawler
 
 from dvk_crawl.config import setting
 from dvk_crawl.distributed import ArticleClaims
+from dvk_crawl.extensions.crawlstore import stop_for_store_error
 from dvk_crawl.neardup import LshScheme, Signature, crawl_signatures
 from dvk_crawl.pipelines.base import Stage
-from dvk_crawl.pipelines.store import stop_for_store_error
 from dvk_crawl.store import ArticleStore, StoreError, crawler_store
 
 

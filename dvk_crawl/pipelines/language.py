@@ -1,7 +1,8 @@
 """Stage 3: keep the languages the crawl is for (``DVK_LANGUAGES``, default ``vi``).
 
-Detection happens once, in ``extract_article``; this stage fills it only for
-items that arrive without it.
+The language is detected here, once, on the title, lead and body
+(:func:`dvk_crawl.derived.detect_article_language`); an item that arrives with one
+keeps it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from dvk_crawl.config import setting
-from dvk_crawl.language import detect_language
+from dvk_crawl.derived import detect_article_language
 from dvk_crawl.pipelines.base import Stage
 
 
@@ -26,7 +27,9 @@ class LanguagePipeline(Stage):
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         if adapter.get("language") is None:
-            adapter["language"], adapter["language_confidence"] = detect_language(adapter.get("text") or "")
+            adapter["language"], adapter["language_confidence"] = detect_article_language(
+                adapter.get("title"), adapter.get("lead"), adapter.get("text")
+            )
         language = adapter.get("language")
         if self.languages and language not in self.languages:
             raise self.drop("wrong_language", f"{adapter.get('url')} is {language!r}")

@@ -7,21 +7,15 @@ every article goes on with its ``relevant`` flag.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 
-from dvk_crawl.config import seeds_dir, setting
-from dvk_crawl.keywords import Keywords, load_keywords
+from dvk_crawl.config import setting
+from dvk_crawl.derived import match_keywords
+from dvk_crawl.keywords import crawl_keywords
 from dvk_crawl.pipelines.base import Stage
-
-
-def crawl_keywords(settings: BaseSettings) -> Keywords:
-    configured = setting(settings, "DVK_KEYWORDS_FILE")
-    return load_keywords(Path(configured) if configured else seeds_dir(settings) / "keywords.txt")
 
 
 class RelevancePipeline(Stage):
@@ -34,8 +28,9 @@ class RelevancePipeline(Stage):
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        searchable = " ".join(filter(None, (adapter.get("title"), adapter.get("lead"), adapter.get("text"))))
-        adapter["matched_keywords"] = self.keywords.matches(searchable)
+        adapter["matched_keywords"] = match_keywords(
+            self.keywords, adapter.get("title"), adapter.get("lead"), adapter.get("text")
+        )
         adapter["relevant"] = bool(adapter["matched_keywords"])
         if not adapter["relevant"] and not self.store_irrelevant:
             raise self.drop("not_relevant", adapter.get("url", "?"))

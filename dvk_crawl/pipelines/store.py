@@ -19,41 +19,22 @@ what earlier batches stored stays.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import CallLaterResult, call_later
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from dvk_crawl.config import setting
+from dvk_crawl.extensions.crawlstore import stop_for_store_error
 from dvk_crawl.neardup import CopyLinker, LshScheme, Signature, crawl_signatures
 from dvk_crawl.pipelines.base import Stage
 from dvk_crawl.record import ARTICLE_FIELDS
 from dvk_crawl.store import ArticleStore, StoreError, crawler_store
-
-logger = logging.getLogger(__name__)
-
-
-def stop_for_store_error(crawler: Crawler, error: StoreError) -> None:
-    """Log the failure once and close the spider with ``store_error`` (without waiting:
-    the engine may be waiting for the very item that failed)."""
-    assert crawler.stats is not None
-    if crawler.stats.get_value("dvk/store/last_error") is not None:
-        return
-    crawler.stats.set_value("dvk/store/last_error", str(error))
-    logger.error(
-        "store failed, the crawl stops (finish reason store_error): %s."
-        " Articles stored before are kept; the next run fetches the rest.",
-        error,
-    )
-    # Not crawling: a tool or a test drives the stages, and there is no engine to stop.
-    if crawler.crawling and crawler.engine.spider is not None:
-        deferred_from_coro(crawler.engine.close_spider_async(reason="store_error"))
 
 
 class StorePipeline(Stage):

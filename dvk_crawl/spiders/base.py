@@ -39,13 +39,12 @@ from dvk_crawl.dates import (
     parse_vietnamese_datetime,
 )
 from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, parse_feed, sitemap_body
-from dvk_crawl.extensions.visits import record_visit
-from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
+from dvk_crawl.extract import decode_page, extract_decoded, is_html
 from dvk_crawl.failures import failure_reason
-from dvk_crawl.keywords import Keywords
+from dvk_crawl.identity import Identity, identify
+from dvk_crawl.keywords import Keywords, crawl_keywords
 from dvk_crawl.listing_pages import ListingMarkup, ListingScan
-from dvk_crawl.pipelines.base import FINAL_REASONS
-from dvk_crawl.pipelines.relevance import crawl_keywords
+from dvk_crawl.outcomes import record_drop
 from dvk_crawl.portals.base import Portal
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import Article
@@ -291,13 +290,13 @@ class PortalSpider(ArchiveSource):
             return
         scan = ListingScan(response.text, self.LISTING_MARKUP, page)
         newest, in_window, all_known = None, 0, True
-        for link, published in self.listing_items(response, scan):
+        for identity, published in self.listing_identities(response, scan):
             if published and (newest is None or published.moment > newest):
                 newest = published.moment
             if self.in_window(published):
                 in_window += 1
-                all_known = all_known and self.known_to_complete(link)
-                request = self.article_request(link)
+                all_known = all_known and identity.id in self.known_to_complete_run
+                request = self.identity_request(identity)
                 if request is not None:
                     yield request
         if self.since and newest is not None and newest < self.since:
@@ -316,11 +315,18 @@ class PortalSpider(ArchiveSource):
         self, response: TextResponse, scan: ListingScan | None = None
     ) -> Iterator[tuple[str, PublicationTime | None]]:
         """``(article URL, date shown next to it)`` for every article link on a listing."""
+        for identity, published in self.listing_identities(response, scan):
+            yield identity.url, published
+
+    def listing_identities(
+        self, response: TextResponse, scan: ListingScan | None = None
+    ) -> Iterator[tuple[Identity, PublicationTime | None]]:
+        """``(article identity, date shown next to it)`` for every article link on a listing."""
         scan = scan or ListingScan(response.text, self.LISTING_MARKUP, page=1)
         for href, published in scan.links(self.listing_date):
-            url = self.canonical_from_link(response, href)
-            if url is not None:
-                yield url, published
+            identity = self.identity_from_link(response, href)
+            if identity is not None:
+                yield identity, published
 
     def listing_date(self, item: Selector) -> PublicationTime | None:
         """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023")."""
@@ -366,13 +372,17 @@ class PortalSpider(ArchiveSource):
         if not self.portal.owns_host(urlsplit(url).hostname or ""):
             self.count("discovery/foreign_links")
             return None
-        canonical = self.portal.canonicalize(url)
-        key = self.portal.article_key(canonical)
-        if key is None:
+        identity = identify(self.portal, url)
+        if identity is None:
             self.count("discovery/not_article_links")
             return None
+        return self.identity_request(identity)
+
+    def identity_request(self, identity: Identity) -> scrapy.Request | None:
+        """The request for an article, its identity carried (``canonical_url``, ``meta["dvk_key"]``)."""
+        canonical, key = identity.url, identity.key
         self.count("discovery/article_links")
-        if f"{self.portal.id}:{key}" in self.seen_ids:
+        if identity.id in self.seen_ids:
             self.count("discovery/already_seen")
             return None
         if key in self.scheduled_keys:
@@ -394,7 +404,6 @@ class PortalSpider(ArchiveSource):
         if not isinstance(response, TextResponse) or not is_html(response.body, content_type):
             self.count_drop("not_html", response.url, response.meta.get("dvk_key"))
             return
-        url = self.canonical_after_redirect(response, canonical_url)
         # Decoded here, not by Scrapy: a legacy page declared UTF-8 but written in
         # Windows-1258 would come out of response.text full of U+FFFD.
         page = decode_page(response.body, content_type)
@@ -402,18 +411,14 @@ class PortalSpider(ArchiveSource):
             self.count(f"decode/{page.fallback}")
         if page.control_chars:
             self.count("clean/control_chars", page.control_chars)
-        try:
-            extraction = extract_with_details(
-                page.text,
-                url,
-                self.portal.id,
-                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                keywords=self.keywords,
-                content_type=content_type,
-            )
-        except ExtractionError as error:
-            self.count_drop(error.reason, response.url, response.meta.get("dvk_key"))
+        identity = self.identity_after_redirect(response, canonical_url)
+        if identity is None:
+            self.count_drop("not_article_url", response.url, response.meta.get("dvk_key"))
             return
+        url = identity.url
+        try:
+            fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+            extraction = extract_decoded(page, self.portal, identity, fetched_at=fetched_at)
         except Exception:  # a parser bug on one page must not hide the rest of the crawl
             self.logger.exception("parser failed on %s", response.url)
             self.count_drop("parser_error", response.url)
@@ -488,6 +493,14 @@ class PortalSpider(ArchiveSource):
             return self.portal.home + url[len(self.base_url) :]
         return url
 
+    def identity_after_redirect(self, response: Response, canonical_url: str) -> Identity | None:
+        """The identity the request carried (``canonical_url``, ``meta["dvk_key"]``), found
+        again only for a page a redirect moved."""
+        key = response.meta.get("dvk_key") if response.request is not None else None
+        if key is not None and response.url == self.fetch_url(canonical_url):
+            return Identity(self.portal.id, canonical_url, key)
+        return identify(self.portal, self.canonical_after_redirect(response, canonical_url))
+
     def canonical_after_redirect(self, response: Response, canonical_url: str) -> str:
         """The canonical URL of the page a request ended on (redirects change the path)."""
         if response.url == self.fetch_url(canonical_url):
@@ -498,13 +511,12 @@ class PortalSpider(ArchiveSource):
             final = final._replace(scheme=original.scheme, netloc=original.netloc)
         return self.portal.canonicalize(urlunsplit(final))
 
-    def canonical_from_link(self, response: TextResponse, href: str) -> str | None:
+    def identity_from_link(self, response: TextResponse, href: str) -> Identity | None:
         url = self.to_live(urljoin(response.url, href))
         parts = urlsplit(url)
         if not self.portal.owns_host(parts.hostname or ""):
             return None
-        canonical = self.portal.canonicalize(url)
-        return canonical if self.portal.article_key(canonical) else None
+        return identify(self.portal, url)
 
     # -- the date window ----------------------------------------------------------
 
@@ -540,10 +552,6 @@ class PortalSpider(ArchiveSource):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"dvk/{name}", value)
 
-    def known_to_complete(self, url: str) -> bool:
-        key = self.portal.article_key(self.portal.canonicalize(url))
-        return key is not None and f"{self.portal.id}:{key}" in self.known_to_complete_run
-
     def unchanged_since_last_run(self, lastmod: str | None) -> bool:
         """A sitemap (entry) not modified since the last complete run started holds nothing new."""
         if self.refresh or self.unchanged_before is None or not lastmod:
@@ -555,8 +563,13 @@ class PortalSpider(ArchiveSource):
         return (modified if modified.tzinfo else modified.replace(tzinfo=VIETNAM)) < self.unchanged_before
 
     def count_drop(self, reason: str, url: str, key: str | None = None) -> None:
-        self.count(f"spider/{reason}")
-        self.count(f"dropped/{reason}")
-        if key is not None and reason in FINAL_REASONS:
-            record_visit(self.crawler, f"{self.portal.id}:{key}", self.portal.id, reason, url)
-        self.logger.info("dropped %s: %s", reason, url)
+        article_ids = [f"{self.portal.id}:{key}"] if key is not None else []
+        record_drop(
+            self.crawler,
+            reason,
+            url,
+            stage="spider",
+            portal=self.portal.id,
+            article_ids=article_ids,
+            logger=self.logger,
+        )

@@ -232,7 +232,7 @@ class ArticleStore(ABC):
         """Make ``root`` the original of ``ids``: its ``duplicate_of`` NULL, every other's ``root``,
         in the article row, its record and its signature alike."""
 
-    # -- visits: pages fetched and not stored (see pipelines.base.FINAL_REASONS)
+    # -- visits: pages fetched and not stored (see outcomes.FINAL_REASONS)
 
     @abstractmethod
     def add_visit(
@@ -245,7 +245,7 @@ class ArticleStore(ABC):
         article from being fetched again. It becomes final (``seen_ids``) when ``final``
         (a redirect whose target is stored), or when an earlier visit of the id was recorded
         before ``confirms_before`` (an ISO time: this run's start, see
-        ``extensions.visits.confirms_before``), i.e. a later run found the same."""
+        ``extensions.crawlstore.confirms_before``), i.e. a later run found the same."""
 
     @abstractmethod
     def seen_ids(self, portal: str, before: str | None = None) -> set[str]:
