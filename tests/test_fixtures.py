@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from dvk_crawl import extract_article
+from dvk_crawl.cli.record import UNCHECKED
 from dvk_crawl.derived import derive_fields
 from dvk_crawl.record import ARTICLE_FIELDS, validate_record
 from tests.conftest import FixtureCase, load_fixture_cases
@@ -24,7 +25,6 @@ from tests.conftest import FixtureCase, load_fixture_cases
 CASES = load_fixture_cases()
 IDS = [f"{c.portal}/{c.name}" for c in CASES]
 BY_ID = dict(zip(IDS, CASES, strict=True))
-UNCHECKED = "unchecked"
 
 
 @pytest.fixture(params=CASES, ids=IDS)
