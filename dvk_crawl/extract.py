@@ -19,9 +19,10 @@ from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from dvk_crawl.config import default_seeds_dir
+from dvk_crawl.families.base import ParsedPage
 from dvk_crawl.keywords import Keywords, load_keywords
 from dvk_crawl.language import detect_language
-from dvk_crawl.portals.base import ParsedPage, Portal
+from dvk_crawl.portals.portal import Portal
 from dvk_crawl.portals.registry import get_portal, portal_for_url
 from dvk_crawl.record import Article
 from dvk_crawl.sanitise import cap_fields, drop_unsafe_links, flatten_deep_nesting, strip_control_chars

@@ -32,10 +32,12 @@ from dvk_crawl.dates import VIETNAM
 from dvk_crawl.record import Article, validate_record
 from dvk_crawl.replica.server import SITES_DIR, ReplicaServer
 from dvk_crawl.replica.wayback import NO_FAULTS, WaybackServer, serve_wayback
-from dvk_crawl.spiders.quangngai import QuangngaiSpider
-from dvk_crawl.spiders.quangtri import QuangtriSpider
+from dvk_crawl.spiders import spider_class
 from dvk_crawl.store import open_store
 from tests.conftest import ROOT, CrawlResult, feed_ids, run_crawl
+
+QuangngaiSpider = spider_class("quangngai")
+QuangtriSpider = spider_class("quangtri")
 
 TP = "quangtri:trieuphong.quangtri.gov.vn/"
 A, B, C = f"{TP}1606789047213", f"{TP}1606870961877", f"{TP}1615864985462"

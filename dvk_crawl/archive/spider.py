@@ -48,7 +48,7 @@ from dvk_crawl.store import crawler_store
 
 if TYPE_CHECKING:
     from dvk_crawl.keywords import Keywords
-    from dvk_crawl.portals.base import Portal
+    from dvk_crawl.portals.portal import Portal
     from dvk_crawl.seeds import PortalSeeds
 
 SOURCES = ("live", "archive", "both")
@@ -88,6 +88,7 @@ class ArchiveSource(scrapy.Spider):
     if TYPE_CHECKING:
         portal: Portal
         seeds: PortalSeeds
+        sites: dict[str, str]
         keywords: Keywords
         since: datetime | None
         until: datetime | None
@@ -128,7 +129,12 @@ class ArchiveSource(scrapy.Spider):
 
     def archive_targets(self) -> list[str]:
         """Sites or URL prefixes to list in the archive: the seeds' ``archive`` entries, else the
-        hosts of the start points. Spiders that crawl a choice of sites override it."""
+        hosts of the start points. For a portal with sub-sites: the selected sites' ``archive``
+        prefixes on their hosts, else each whole selected site."""
+        if self.sites:
+            site_hosts = {urlsplit(base).hostname for base in self.sites.values()}
+            prefixes = [url for url in self.seeds.archive if urlsplit(url).hostname in site_hosts]
+            return prefixes or list(self.sites.values())
         if self.seeds.archive:
             return list(self.seeds.archive)
         urls = [*self.seeds.rss, *self.seeds.sitemaps, *self.seeds.listings, *filter(None, [self.seeds.search])]

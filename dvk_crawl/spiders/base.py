@@ -1,13 +1,19 @@
 """The base of every portal spider: discovery only, parsing is ``extract_article``.
 
 A spider finds article URLs through the portal's RSS feeds, sitemaps, listing
-pages and site search (start points from ``seeds/<portal>.toml``), keeps the ones
+pages and site search (start points from ``seeds/portals/<portal>.toml``), keeps the ones
 the portal's URL rule accepts, and hands each fetched page to ``extract_article``.
+One spider class per declared portal is generated (:mod:`dvk_crawl.spiders`).
 
 Arguments (``-a name=value``): ``base_url`` (crawl a replica: the portal's hosts
 are mapped onto it, URL rules unchanged), ``since`` / ``until`` (``YYYY-MM-DD``,
 the publication window, inclusive), ``source`` (``live``, ``archive`` or ``both``)
-and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`.
+and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`;
+``sites`` (``-a sites=trieuphong,www``) for a portal whose file has a ``[sites]`` table:
+names of that table (name → base URL), all of them by default. Per selected site the
+start points are the file's RSS feeds, sitemaps and listing pages on that site's host;
+a site without a sitemap start point gets ``<base>/sitemap.xml`` (where Liferay and most
+CMSs serve it). With ``-a source=archive`` the web archive is listed per selected site.
 """
 
 from __future__ import annotations
@@ -43,13 +49,13 @@ from dvk_crawl.extensions.visits import record_visit
 from dvk_crawl.extract import ExtractionError, decode_page, extract_with_details, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.keywords import Keywords
-from dvk_crawl.listing_pages import ListingMarkup, ListingScan
+from dvk_crawl.listing_pages import ListingScan
 from dvk_crawl.pipelines.base import FINAL_REASONS
 from dvk_crawl.pipelines.relevance import crawl_keywords
-from dvk_crawl.portals.base import Portal
-from dvk_crawl.portals.registry import get_portal
+from dvk_crawl.portals.portal import Portal
+from dvk_crawl.portals.registry import get_portal, load_portal, use_seeds_dir
 from dvk_crawl.record import Article
-from dvk_crawl.seeds import PortalSeeds, load_seeds
+from dvk_crawl.seeds import PortalSeeds
 from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
@@ -94,21 +100,36 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
     return parsed
 
 
+def select_sites(table: dict[str, str], requested: str | None, portal_id: str = "<portal>") -> dict[str, str]:
+    """The sites named in ``requested`` (comma-separated), all of ``table`` when empty."""
+    names = [name.strip() for name in (requested or "").split(",") if name.strip()] or list(table)
+    unknown = [name for name in names if name not in table]
+    if unknown:
+        known = ", ".join(table) or f"none (add a [sites] table to seeds/portals/{portal_id}.toml)"
+        raise SpiderArgumentError(f"sites={requested}: unknown site(s) {', '.join(unknown)}; known sites: {known}")
+    return {name: table[name] for name in dict.fromkeys(names)}
+
+
+def on_host(urls: tuple[str, ...], host: str | None) -> list[str]:
+    return [url for url in urls if urlsplit(url).hostname == host]
+
+
 class PortalSpider(ArchiveSource):
     """Discovery for one portal of the registry (``portal_id``), live or from the web archive."""
 
     portal_id: ClassVar[str]
     ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
-    LISTING_MARKUP: ClassVar[ListingMarkup] = ListingMarkup()
+    """What every portal's spider takes; one whose file has sub-sites takes ``sites`` too."""
     # A sitemap entry modified this long before the last complete run started was seen by it.
     LASTMOD_MARGIN = timedelta(hours=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         known = {k: kwargs.pop(k) for k in list(kwargs) if k in {"name", *_SCRAPYD_ARGUMENTS}}
-        arguments = parse_spider_arguments(self.ARGUMENTS, kwargs)
+        portal = get_portal(self.portal_id)
+        arguments = parse_spider_arguments(spider_arguments(portal), kwargs)
         super().__init__(*args, **known)
         self.arguments: dict[str, str] = {k: str(v) for k, v in kwargs.items()}
-        self.portal: Portal = get_portal(self.portal_id)
+        self.portal: Portal = portal
         self.base_url: str | None = (arguments.get("base_url") or "").rstrip("/") or None
         self.since: datetime | None = arguments.get("since")
         # until is inclusive: the whole day counts.
@@ -127,8 +148,14 @@ class PortalSpider(ArchiveSource):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        # The portals of the crawl's seeds folder, a user's DVK_SEEDS_DIR included; the
+        # spider's own file is loaded strictly, so an error in it names file and line.
+        folder = seeds_dir(crawler.settings)
+        if cls.portal_id not in use_seeds_dir(folder):
+            load_portal(folder, cls.portal_id)
         spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.seeds = load_seeds(seeds_dir(crawler.settings), spider.portal_id)
+        spider.seeds = spider.portal.seeds
+        spider.sites = select_sites(spider.seeds.sites, spider.arguments.get("sites"), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
         spider.sitemap_max_depth = setting(crawler.settings, "DVK_SITEMAP_MAX_DEPTH")
@@ -166,6 +193,8 @@ class PortalSpider(ArchiveSource):
         )
 
     seeds: PortalSeeds
+    sites: dict[str, str]
+    """The selected sub-sites (``-a sites``), name → base URL; empty for a portal without sub-sites."""
     keywords: Keywords
     max_listing_pages: int
     sitemap_max_depth: int
@@ -173,17 +202,19 @@ class PortalSpider(ArchiveSource):
 
     @classmethod
     def check_seeds(cls, settings: BaseSettings) -> None:
-        """Load this spider's seeds and keywords; raise ``SeedFileError`` naming file and line."""
-        load_seeds(seeds_dir(settings), cls.portal_id)
+        """Load this spider's portal file and keywords; raise ``SeedFileError`` naming file and line."""
+        load_portal(seeds_dir(settings), cls.portal_id)
         crawl_keywords(settings)
 
     @classmethod
     def check_arguments(cls, arguments: dict[str, Any], settings: BaseSettings) -> None:
         """Check ``-a`` arguments before a crawl starts; raise ``SpiderArgumentError`` naming the bad one.
 
-        Spiders whose arguments depend on their seeds (quangtri's ``sites``) extend it.
+        ``sites`` is checked against the portal file's ``[sites]`` table.
         """
-        parse_spider_arguments(cls.ARGUMENTS, arguments)
+        portal = load_portal(seeds_dir(settings), cls.portal_id)
+        parse_spider_arguments(spider_arguments(portal), arguments)
+        select_sites(portal.seeds.sites, arguments.get("sites"), cls.portal_id)
 
     # -- start points -------------------------------------------------------------
 
@@ -196,6 +227,9 @@ class PortalSpider(ArchiveSource):
             yield request
 
     def start_points(self) -> Iterator[scrapy.Request]:
+        if self.sites:
+            yield from self.site_start_points()
+            return
         for url in self.seeds.rss:
             yield self.discovery_request(url, self.parse_rss)
         for url in self.seeds.sitemaps:
@@ -205,6 +239,17 @@ class PortalSpider(ArchiveSource):
         if self.seeds.search:
             for keyword in self.keywords.phrases:
                 yield self.discovery_request(self.seeds.search.format(keyword=keyword), self.parse_listing, page=1)
+
+    def site_start_points(self) -> Iterator[scrapy.Request]:
+        """Per selected sub-site: the start points on its host, ``<base>/sitemap.xml`` when it has no sitemap."""
+        for base in self.sites.values():
+            host = urlsplit(base).hostname
+            for url in on_host(self.seeds.rss, host):
+                yield self.discovery_request(url, self.parse_rss)
+            for url in on_host(self.seeds.sitemaps, host) or [urljoin(base, "/sitemap.xml")]:
+                yield self.discovery_request(url, self.parse_sitemap)
+            for url in on_host(self.seeds.listings, host):
+                yield self.discovery_request(url, self.parse_listing, page=1)
 
     def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         self.count("discovery/pages_requested")
@@ -289,7 +334,7 @@ class PortalSpider(ArchiveSource):
         if not isinstance(response, TextResponse):
             self.count_drop("not_html", response.url)
             return
-        scan = ListingScan(response.text, self.LISTING_MARKUP, page)
+        scan = ListingScan(response.text, self.portal.listing_markup, page)
         newest, in_window, all_known = None, 0, True
         for link, published in self.listing_items(response, scan):
             if published and (newest is None or published.moment > newest):
@@ -316,14 +361,17 @@ class PortalSpider(ArchiveSource):
         self, response: TextResponse, scan: ListingScan | None = None
     ) -> Iterator[tuple[str, PublicationTime | None]]:
         """``(article URL, date shown next to it)`` for every article link on a listing."""
-        scan = scan or ListingScan(response.text, self.LISTING_MARKUP, page=1)
+        scan = scan or ListingScan(response.text, self.portal.listing_markup, page=1)
         for href, published in scan.links(self.listing_date):
             url = self.canonical_from_link(response, href)
             if url is not None:
                 yield url, published
 
     def listing_date(self, item: Selector) -> PublicationTime | None:
-        """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023")."""
+        """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023").
+        A family that knows its listings' date element reads it (``Family.listing_date``)."""
+        if self.portal.listing_date is not None:
+            return self.portal.listing_date(item)
         for stamp in item.css("time::attr(datetime)").getall():
             published = self.item_date(stamp, parse_iso)
             if published:
@@ -345,7 +393,7 @@ class PortalSpider(ArchiveSource):
     def next_page_url(self, response: TextResponse, page: int, scan: ListingScan | None = None) -> str | None:
         """The link to page ``page + 1`` of a listing ``scan`` has read (read here if not)."""
         if scan is None:
-            scan = ListingScan(response.text, self.LISTING_MARKUP, page)
+            scan = ListingScan(response.text, self.portal.listing_markup, page)
             for _ in scan.links(lambda item: None):
                 pass
         for href in scan.next_page_hrefs():
@@ -560,3 +608,8 @@ class PortalSpider(ArchiveSource):
         if key is not None and reason in FINAL_REASONS:
             record_visit(self.crawler, f"{self.portal.id}:{key}", self.portal.id, reason, url)
         self.logger.info("dropped %s: %s", reason, url)
+
+
+def spider_arguments(portal: Portal) -> tuple[str, ...]:
+    """The ``-a`` arguments of a portal's spider: ``sites`` only for a portal file with a ``[sites]`` table."""
+    return (*PortalSpider.ARGUMENTS, "sites") if portal.seeds.sites else PortalSpider.ARGUMENTS
