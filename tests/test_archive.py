@@ -239,10 +239,10 @@ def test_bad_archive_input_is_one_line_naming_it(args: list[str], message: str) 
 def test_the_archive_is_listed_per_selected_site_or_per_seeded_prefix(tmp_path: Path) -> None:
     settings = {"DVK_STORE_URL": f"sqlite:///{tmp_path / 'dvk.sqlite'}"}
     quangtri = QuangtriSpider.from_crawler(get_crawler(QuangtriSpider, settings), sites="trieuphong", source="archive")
-    assert quangtri.archive_targets() == ["https://trieuphong.quangtri.gov.vn"]
+    assert quangtri.archive.targets() == ["https://trieuphong.quangtri.gov.vn"]
     assert "web.archive.org" in quangtri.allowed_domains
     quangngai = QuangngaiSpider.from_crawler(get_crawler(QuangngaiSpider, settings), source="archive")
-    assert quangngai.archive_targets() == [
+    assert quangngai.archive.targets() == [
         "https://minhlong.quangngai.gov.vn/",
         "https://quangngai.gov.vn/web/minhlong/",
     ]

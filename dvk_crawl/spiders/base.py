@@ -34,7 +34,8 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveSource
+from dvk_crawl.archive.capture import Capture
+from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveDiscovery, add_archive_slot
 from dvk_crawl.config import seeds_dir, setting
 from dvk_crawl.dates import (
     VIETNAM,
@@ -114,8 +115,9 @@ def on_host(urls: tuple[str, ...], host: str | None) -> list[str]:
     return [url for url in urls if urlsplit(url).hostname == host]
 
 
-class PortalSpider(ArchiveSource):
-    """Discovery for one portal of the registry (``portal_id``), live or from the web archive."""
+class PortalSpider(scrapy.Spider):
+    """Discovery for one portal of the registry (``portal_id``), live or from the web archive
+    (``self.archive``, an :class:`~dvk_crawl.archive.spider.ArchiveDiscovery`)."""
 
     portal_id: ClassVar[str]
     ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
@@ -162,7 +164,8 @@ class PortalSpider(ArchiveSource):
         spider.sitemap_max_entries = setting(crawler.settings, "DVK_SITEMAP_MAX_ENTRIES")
         if not spider.refresh:
             spider.load_crawl_state(crawler_store(crawler))
-        spider.setup_archive(crawler)
+        spider.archive = ArchiveDiscovery(spider, crawler)
+        spider.archive_base = spider.archive.base  # what the replica-port middleware lets through
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
@@ -192,6 +195,9 @@ class PortalSpider(ArchiveSource):
             and all(earlier.get(name) == self.arguments.get(name) for name in ("base_url", "sites"))
         )
 
+    archive: ArchiveDiscovery
+    archive_base: str
+    state: dict[str, Any]
     seeds: PortalSeeds
     sites: dict[str, str]
     """The selected sub-sites (``-a sites``), name → base URL; empty for a portal without sub-sites."""
@@ -199,6 +205,11 @@ class PortalSpider(ArchiveSource):
     max_listing_pages: int
     sitemap_max_depth: int
     sitemap_max_entries: int
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        add_archive_slot(settings)
 
     @classmethod
     def check_seeds(cls, settings: BaseSettings) -> None:
@@ -219,8 +230,8 @@ class PortalSpider(ArchiveSource):
     # -- start points -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        # source=both starts live; the archive follows when live is idle (ArchiveSource.archive_idle).
-        for request in self.archive_start_points() if self.source == "archive" else self.start_points():
+        # source=both starts live; the archive follows when live is idle (ArchiveDiscovery.idle).
+        for request in self.archive.start_points() if self.source == "archive" else self.start_points():
             # Counted apart: whether the start points answered tells a complete run (RunReport).
             request.meta["dvk_start_point"] = True
             self.count("discovery/start_points")
@@ -437,12 +448,35 @@ class PortalSpider(ArchiveSource):
         )
 
     def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
+        url = self.canonical_after_redirect(response, canonical_url)
+        key = response.meta.get("dvk_key")
+
+        def unusable(reason: str) -> Iterator[Article]:
+            self.count_drop(reason, response.url, key)
+            return iter(())
+
+        yield from self.article_tail(response, url, source="live", unusable=unusable)
+
+    def article_tail(
+        self,
+        response: Response,
+        url: str,
+        *,
+        source: str,
+        unusable: Callable[[str], Iterator[Any]],
+        check: Callable[[Article], str | None] | None = None,
+    ) -> Iterator[Any]:
+        """The one end of a fetched article page, live or archived: an Article, or a drop.
+
+        A page that is no usable article (not HTML, an ``ExtractionError``, a ``check`` that
+        names a reason) goes to ``unusable``: a live page is dropped, an archived one gives
+        way to its next capture. A parser bug and a date outside the window drop it.
+        """
         self.count("fetch/articles")
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         if not isinstance(response, TextResponse) or not is_html(response.body, content_type):
-            self.count_drop("not_html", response.url, response.meta.get("dvk_key"))
+            yield from unusable("not_html")
             return
-        url = self.canonical_after_redirect(response, canonical_url)
         # Decoded here, not by Scrapy: a legacy page declared UTF-8 but written in
         # Windows-1258 would come out of response.text full of U+FFFD.
         page = decode_page(response.body, content_type)
@@ -456,11 +490,12 @@ class PortalSpider(ArchiveSource):
                 url,
                 self.portal.id,
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                source=source,
                 keywords=self.keywords,
                 content_type=content_type,
             )
         except ExtractionError as error:
-            self.count_drop(error.reason, response.url, response.meta.get("dvk_key"))
+            yield from unusable(error.reason)
             return
         except Exception:  # a parser bug on one page must not hide the rest of the crawl
             self.logger.exception("parser failed on %s", response.url)
@@ -469,6 +504,10 @@ class PortalSpider(ArchiveSource):
         article = extraction.article
         for name, n in extraction.cleaned.items():
             self.count(f"clean/{name}", n)
+        reason = check(article) if check is not None else None
+        if reason is not None:
+            yield from unusable(reason)
+            return
         published = (
             PublicationTime(datetime.fromisoformat(article.published_at), "second") if (article.published_at) else None
         )
@@ -476,6 +515,17 @@ class PortalSpider(ArchiveSource):
             self.count_drop("outside_window", url)
             return
         yield article
+
+    # The archive's callbacks: spider methods, so that a JOBDIR can store their requests.
+
+    def parse_cdx(self, response: Response, target: str, resume_key: str | None) -> Iterator[scrapy.Request]:
+        return self.archive.parse_cdx(response, target, resume_key)
+
+    def parse_capture(self, response: Response, key: str, fallbacks: list[Capture]) -> Iterator[Any]:
+        return self.archive.parse_capture(response, key, fallbacks)
+
+    def capture_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        return self.archive.capture_failed(failure)
 
     def article_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
