@@ -26,9 +26,11 @@ class BuildPyWithSeeds(build_py):
         target = Path(self.build_lib, "dvk_crawl", "seed_data")
         shutil.rmtree(target, ignore_errors=True)  # a seed file removed since the last build goes too
         target.mkdir(parents=True)
-        for path in sorted(SEEDS.iterdir()):
+        for path in sorted(SEEDS.rglob("*")):  # keywords.txt and portals/<id>.toml
             if path.is_file():
-                shutil.copy2(path, target / path.name)
+                copy = target / path.relative_to(SEEDS)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, copy)
 
 
 setup(cmdclass={"build_py": BuildPyWithSeeds})

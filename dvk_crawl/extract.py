@@ -19,9 +19,11 @@ from urllib.parse import urlsplit
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
+from dvk_crawl.families import get_family
+from dvk_crawl.families.base import ParsedPage
 from dvk_crawl.identity import Identity, identify
-from dvk_crawl.portals.base import ParsedPage, Portal
-from dvk_crawl.portals.registry import get_family, get_portal, portal_for_url
+from dvk_crawl.portals.portal import Portal
+from dvk_crawl.portals.registry import get_portal, portal_for_url
 from dvk_crawl.record import Article
 from dvk_crawl.sanitise import cap_fields, drop_unsafe_links, flatten_deep_nesting, strip_control_chars
 from dvk_crawl.text import PARAGRAPH_SEPARATOR, normalize_line
@@ -165,7 +167,7 @@ def extract_article(
     ``url`` is the page's canonical (live) URL; ``portal`` names the portal when the
     URL's host does not (a replica, a file); ``family`` parses the page with that CMS
     family's parser instead of the portal's own (``"generic"``: any portal, see
-    :mod:`dvk_crawl.portals.generic`). Raises :class:`ExtractionError` when the page is
+    :mod:`dvk_crawl.families.generic`). Raises :class:`ExtractionError` when the page is
     not an article of the portal or not HTML at all.
     """
     details = extract_with_details(
@@ -187,7 +189,7 @@ def extract_with_details(
     """Like :func:`extract_article`, also returning the parsed fields and cleanup rules."""
     site = get_portal(portal) if portal else portal_for_url(url)
     if family is not None:
-        site = replace(site, parsers=(get_family(family),))
+        site = replace(site, parsers=get_family(family).parsers)
     identity = identify(site, url)
     if identity is None:
         raise ExtractionError("not_article_url", f"{url} is not an article URL of {site.id}")

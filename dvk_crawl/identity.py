@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dvk_crawl.portals.base import Portal
+from dvk_crawl.portals.portal import Portal
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from dvk_crawl.pipelines import PIPELINE_ORDER
 
 BOT_NAME = "dvk_crawl"
 SPIDER_MODULES = ["dvk_crawl.spiders"]
+# One spider per portal file of the seeds folder (DVK_SEEDS_DIR): no spider modules.
+SPIDER_LOADER_CLASS = "dvk_crawl.spiders.loader.PortalSpiderLoader"
 NEWSPIDER_MODULE = "dvk_crawl.spiders"
 COMMANDS_MODULE = "dvk_crawl.commands"
 

@@ -32,10 +32,12 @@ from dvk_crawl.dates import VIETNAM
 from dvk_crawl.record import Article, validate_record
 from dvk_crawl.replica.server import SITES_DIR, ReplicaServer
 from dvk_crawl.replica.wayback import NO_FAULTS, WaybackServer, serve_wayback
-from dvk_crawl.spiders.quangngai import QuangngaiSpider
-from dvk_crawl.spiders.quangtri import QuangtriSpider
+from dvk_crawl.spiders import spider_class
 from dvk_crawl.store import open_store
 from tests.conftest import ROOT, CrawlResult, feed_ids, run_crawl
+
+QuangngaiSpider = spider_class("quangngai")
+QuangtriSpider = spider_class("quangtri")
 
 TP = "quangtri:trieuphong.quangtri.gov.vn/"
 A, B, C = f"{TP}1606789047213", f"{TP}1606870961877", f"{TP}1615864985462"
@@ -238,10 +240,10 @@ def test_bad_archive_input_is_one_line_naming_it(args: list[str], message: str) 
 def test_the_archive_is_listed_per_selected_site_or_per_seeded_prefix(tmp_path: Path) -> None:
     settings = {"DVK_STORE_URL": f"sqlite:///{tmp_path / 'dvk.sqlite'}"}
     quangtri = QuangtriSpider.from_crawler(get_crawler(QuangtriSpider, settings), sites="trieuphong", source="archive")
-    assert quangtri.archive_targets() == ["https://trieuphong.quangtri.gov.vn"]
+    assert quangtri.archive.targets() == ["https://trieuphong.quangtri.gov.vn"]
     assert "web.archive.org" in quangtri.allowed_domains
     quangngai = QuangngaiSpider.from_crawler(get_crawler(QuangngaiSpider, settings), source="archive")
-    assert quangngai.archive_targets() == [
+    assert quangngai.archive.targets() == [
         "https://minhlong.quangngai.gov.vn/",
         "https://quangngai.gov.vn/web/minhlong/",
     ]

@@ -15,9 +15,11 @@ from scrapy.settings import Settings
 
 from dvk_crawl.config import PROJECT_DIR, SETTINGS, validate_settings
 from dvk_crawl.keywords import SeedFileError, load_keywords
-from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.spiders import spider_class
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError, parse_spider_arguments
 from tests.conftest import ROOT
+
+BaohatinhSpider = spider_class("baohatinh")
 
 SEEDS = PROJECT_DIR / "seeds"
 
@@ -55,8 +57,12 @@ def test_bad_setting_stops_the_crawl_with_one_line(args: list[str], parts: list[
 
 @pytest.mark.slow
 def test_malformed_seeds_file_stops_the_crawl_with_file_and_line(seeds: Path) -> None:
-    (seeds / "baohatinh.toml").write_text('rss = []\n\nlistingz = ["https://baohatinh.vn/"]\n', encoding="utf-8")
-    assert_one_line(crawl("baohatinh", "-s", f"DVK_SEEDS_DIR={seeds}"), "baohatinh.toml:3: unknown key 'listingz'")
+    (seeds / "portals" / "baohatinh.toml").write_text(
+        'rss = []\n\nlistingz = ["https://baohatinh.vn/"]\n', encoding="utf-8"
+    )
+    assert_one_line(
+        crawl("baohatinh", "-s", f"DVK_SEEDS_DIR={seeds}"), "portals/baohatinh.toml:3: unknown key 'listingz'"
+    )
 
 
 # The same checks, in process: what the crawl command runs before it starts anything.
@@ -97,13 +103,25 @@ def test_bad_spider_argument_is_named(arguments: dict[str, str], message: str) -
         parse_spider_arguments(PortalSpider.ARGUMENTS, arguments)
 
 
+PORTAL_FILE = "portals/baohatinh.toml"
+DECLARED = (
+    'id = "baohatinh"\nname = "B"\nprovince = "Hà Tĩnh"\nhome = "https://baohatinh.vn"\n'
+    'hosts = ["baohatinh.vn"]\nfamily = "bao_cms"\n'
+)
+
+
 @pytest.mark.parametrize(
     ("file", "text", "message"),
     [
-        ("baohatinh.toml", 'rss = ["https://baohatinh.vn/rss/home.rss"\nsitemaps = []\n', r"baohatinh.toml: .*line 2"),
-        ("baohatinh.toml", 'rss = []\nsearch = "https://baohatinh.vn/tim-kiem/"\n', "baohatinh.toml:2: search"),
-        ("baohatinh.toml", 'rss = ["/rss/home.rss"]\n', "baohatinh.toml:1: rss must be a list of http"),
+        (PORTAL_FILE, 'rss = ["https://baohatinh.vn/rss/home.rss"\nsitemaps = []\n', r"baohatinh.toml: .*line 2"),
+        (PORTAL_FILE, 'rss = []\nsearch = "https://baohatinh.vn/tim-kiem/"\n', "baohatinh.toml:2: search"),
+        (PORTAL_FILE, 'rss = ["/rss/home.rss"]\n', "baohatinh.toml:1: rss must be a list of http"),
         ("keywords.txt", "dân vận khéo\nab\n", "keywords.txt:2: keyword 'ab' is too short"),
+        (PORTAL_FILE, DECLARED.replace('"bao_cms"', '"joomla"'), "baohatinh.toml:6: unknown family 'joomla'"),
+        (PORTAL_FILE, DECLARED.replace('"https://baohatinh.vn"', '"baohatinh.vn"'), "baohatinh.toml:4: home must be"),
+        (PORTAL_FILE, DECLARED.replace('name = "B"\n', ""), r"baohatinh.toml:1: missing key\(s\) name"),
+        (PORTAL_FILE, DECLARED.replace('id = "baohatinh"', 'id = "bht"'), "baohatinh.toml:1: id 'bht' is not the file"),
+        (PORTAL_FILE, DECLARED + '[family_options]\ndomain = "x.vn"\n', "baohatinh.toml:8: family bao_cms takes no"),
     ],
 )
 def test_malformed_seed_file_is_named_with_its_line(seeds: Path, file: str, text: str, message: str) -> None:

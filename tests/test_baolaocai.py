@@ -12,7 +12,9 @@ from scrapy.utils.test import get_crawler
 
 from dvk_crawl.portals import get_portal
 from dvk_crawl.replica.server import SITES_DIR
-from dvk_crawl.spiders.baolaocai import BaolaocaiSpider
+from dvk_crawl.spiders import spider_class
+
+BaolaocaiSpider = spider_class("baolaocai")
 
 SITE = SITES_DIR / "baolaocai"
 PORTAL = get_portal("baolaocai")

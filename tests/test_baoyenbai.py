@@ -10,10 +10,12 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from dvk_crawl.families.baoyenbai import BaoYenBaiParser, article_key, canonicalize, is_byline
 from dvk_crawl.portals import get_portal
-from dvk_crawl.portals.baoyenbai import BaoYenBaiParser, article_key, canonicalize, is_byline
 from dvk_crawl.replica.server import SITES_DIR
-from dvk_crawl.spiders.baoyenbai import BaoyenbaiSpider
+from dvk_crawl.spiders import spider_class
+
+BaoyenbaiSpider = spider_class("baoyenbai")
 
 SITE = SITES_DIR / "baoyenbai"
 SLUG = "L7909c-Y234n-c243-tr234n-400-m244-h236nh-D226n-v7853n-kh233o"

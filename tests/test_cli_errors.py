@@ -70,8 +70,11 @@ def keywords_file_that_is_a_folder(tmp_path: Path) -> tuple[list[str], str]:
 
 def binary_seeds_file(tmp_path: Path) -> tuple[list[str], str]:
     seeds = seeds_copy(tmp_path)
-    (seeds / "baohatinh.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
-    return ["-s", f"DVK_SEEDS_DIR={seeds}"], f"{seeds / 'baohatinh.toml'}: not UTF-8 text (invalid start byte"
+    (seeds / "portals" / "baohatinh.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    return [
+        "-s",
+        f"DVK_SEEDS_DIR={seeds}",
+    ], f"{seeds / 'portals' / 'baohatinh.toml'}: not UTF-8 text (invalid start byte"
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,11 @@ from scrapy.utils.test import get_crawler
 
 from dvk_crawl.extensions.runreport import RunReport
 from dvk_crawl.feeds import LineFileFeedStorage, WholeLineFile, remove_cut_line
-from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.spiders import spider_class
 from tests.conftest import CrawlResult, run_crawl
 from tests.test_store_failures import can_mount, error_lines, fill, mount
+
+BaohatinhSpider = spider_class("baohatinh")
 
 LINES = b'{"id": "a:1"}\n{"id": "a:2"}\n'
 

@@ -9,9 +9,9 @@ import pytest
 
 from bench import generic_score
 from dvk_crawl import extract_article
-from dvk_crawl.portals.base import ArticleParser
-from dvk_crawl.portals.generic import GenericParser
-from dvk_crawl.portals.registry import UnknownPortalError
+from dvk_crawl.families import UnknownFamilyError
+from dvk_crawl.families.base import ArticleParser
+from dvk_crawl.families.generic import GenericParser
 from tests.conftest import FixtureCase, load_fixture_cases
 
 CASES = {c.name: c for c in load_fixture_cases()}
@@ -47,7 +47,7 @@ def test_generic_reads_title_date_and_body_of_each_family(name: str, noise: list
 
 def test_unknown_family_is_refused() -> None:
     case = CASES["cam-xuyen-1440-seed000"]
-    with pytest.raises(UnknownPortalError, match="unknown family"):
+    with pytest.raises(UnknownFamilyError, match="unknown family"):
         extract_article(case.html, case.meta["url"], "baohatinh", family="wordpress")
 
 

@@ -77,9 +77,10 @@ def test_wheel_carries_the_default_keywords_and_seeds(installed: Installed) -> N
     with zipfile.ZipFile(installed.wheel) as wheel:
         shipped = {name.removeprefix("dvk_crawl/seed_data/"): wheel.read(name) for name in wheel.namelist()
                    if name.startswith("dvk_crawl/seed_data/")}  # fmt: skip
-    checkout = {path.name: path.read_bytes() for path in (ROOT / "seeds").iterdir() if path.is_file()}
+    seeds = ROOT / "seeds"
+    checkout = {path.relative_to(seeds).as_posix(): path.read_bytes() for path in seeds.rglob("*") if path.is_file()}
     assert shipped == checkout
-    assert {f"{portal}.toml" for portal in PORTALS} | {"keywords.txt"} <= set(shipped)
+    assert {f"portals/{portal}.toml" for portal in PORTALS} | {"keywords.txt"} <= set(shipped)
 
 
 @pytest.mark.slow

@@ -8,11 +8,13 @@ from scrapy.http import HtmlResponse
 
 from dvk_crawl.dates import parse_vietnamese_datetime
 from dvk_crawl.extract import ExtractionError, extract_with_details
+from dvk_crawl.families.liferay_asset import LiferayAssetParser
+from dvk_crawl.families.quangngai_gov import QuangNgaiPortalParser, article_key, canonicalize
 from dvk_crawl.portals import get_portal, portal_for_url
-from dvk_crawl.portals.liferay_asset import LiferayAssetParser
-from dvk_crawl.portals.quangngai import QuangNgaiPortalParser, article_key, canonicalize
 from dvk_crawl.replica.server import SITES_DIR
-from dvk_crawl.spiders.quangngai import QuangngaiSpider
+from dvk_crawl.spiders import spider_class
+
+QuangngaiSpider = spider_class("quangngai")
 
 ML = "https://minhlong.quangngai.gov.vn"
 DETAIL = f"{ML}/web/minhlong/xem-chi-tiet/-/asset_publisher/Content"

@@ -14,12 +14,14 @@ from scrapy.utils.test import get_crawler
 from dvk_crawl import extract_article
 from dvk_crawl.dates import from_epoch_millis, parse_vietnamese_datetime
 from dvk_crawl.extract import ExtractionError
+from dvk_crawl.families.liferay_3cms import Liferay3CmsParser, article_id_of
 from dvk_crawl.portals import get_portal
-from dvk_crawl.portals.liferay_3cms import Liferay3CmsParser, article_id_of
 from dvk_crawl.replica.server import SITES_DIR
-from dvk_crawl.spiders.base import SpiderArgumentError
-from dvk_crawl.spiders.quangtri import QuangtriSpider, select_sites
+from dvk_crawl.spiders import spider_class
+from dvk_crawl.spiders.base import SpiderArgumentError, select_sites
 from tests.conftest import ROOT
+
+QuangtriSpider = spider_class("quangtri")
 
 PORTAL = get_portal("quangtri")
 REPLICA = SITES_DIR / "quangtri"

@@ -20,11 +20,13 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from dvk_crawl.extensions.runreport import RunReport, discovery_outcome, find_alerts, incomplete_because
-from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.spiders import spider_class
 from dvk_crawl.store import ArticleStore
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 from tests.test_spider_discovery import SITE, make_spider, requested, stat
 from tests.test_store_backends import record, store, store_url  # noqa: F401  (fixtures: both stores)
+
+BaohatinhSpider = spider_class("baohatinh")
 
 SPIDER = "baohatinh"
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused

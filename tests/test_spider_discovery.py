@@ -12,7 +12,9 @@ from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from dvk_crawl.replica.server import SITES_DIR
-from dvk_crawl.spiders.baohatinh import BaohatinhSpider
+from dvk_crawl.spiders import spider_class
+
+BaohatinhSpider = spider_class("baohatinh")
 
 SITE = SITES_DIR / "baohatinh"
 REPLICA = "http://127.0.0.1:8999"

@@ -49,13 +49,16 @@ def test_malformed_keyword_file_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_malformed_seeds_file_names_file_and_line(tmp_path: Path) -> None:
-    (tmp_path / "x.toml").write_text('rss = ["https://a.vn/rss"]\nlistingz = ["https://a.vn/"]\n', encoding="utf-8")
+    (tmp_path / "portals").mkdir()
+    (tmp_path / "portals" / "x.toml").write_text(
+        'rss = ["https://a.vn/rss"]\nlistingz = ["https://a.vn/"]\n', encoding="utf-8"
+    )
     with pytest.raises(SeedFileError, match=r"x.toml:2: unknown key 'listingz'"):
         load_seeds(tmp_path, "x")
-    (tmp_path / "y.toml").write_text('search = "https://a.vn/?q="\n', encoding="utf-8")
+    (tmp_path / "portals" / "y.toml").write_text('search = "https://a.vn/?q="\n', encoding="utf-8")
     with pytest.raises(SeedFileError, match=r"y.toml:1: search must be a URL template"):
         load_seeds(tmp_path, "y")
-    (tmp_path / "z.toml").write_text('rss = ["https://a.vn/rss"]\nsearch = \n', encoding="utf-8")
+    (tmp_path / "portals" / "z.toml").write_text('rss = ["https://a.vn/rss"]\nsearch = \n', encoding="utf-8")
     with pytest.raises(SeedFileError, match=r"z.toml: not valid TOML: .*line 2"):
         load_seeds(tmp_path, "z")
 

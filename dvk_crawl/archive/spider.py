@@ -1,7 +1,7 @@
-"""The archive side of every portal spider: ``-a source=archive|both`` and ``-a capture=newest|oldest``.
+"""Archive discovery, which every portal spider holds as ``spider.archive``: ``-a source=archive|both``, ``capture=``.
 
 ``archive``: the captures of the portal's sites are listed through the CDX API (one
-paged query per site or prefix: :meth:`ArchiveSource.archive_targets`); those the
+paged query per site or prefix: :meth:`ArchiveDiscovery.targets`); those the
 portal's article-URL rule accepts are grouped by article key. Only when every CDX page
 is read (the spider is idle) is one capture per article requested, the newest (or the
 oldest): the key groups URLs that sort apart in the listing (``/vi/…`` and ``/…`` on
@@ -23,7 +23,6 @@ Archive requests share one download slot (``DVK_ARCHIVE_CONCURRENCY``,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -32,15 +31,13 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from twisted.python.failure import Failure
 
 from dvk_crawl.archive.capture import Capture, capture_of, order_captures, original_url, playback_url, replay_url
 from dvk_crawl.archive.cdx import CdxError, CdxQuery, cdx_target, parse_cdx_page
 from dvk_crawl.config import setting
-from dvk_crawl.dates import PublicationTime
-from dvk_crawl.extract import ExtractionError, extract_identified
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.identity import Identity
 from dvk_crawl.outcomes import GONE_REASONS, Dropped, is_transient
@@ -48,9 +45,7 @@ from dvk_crawl.record import Article
 from dvk_crawl.store import crawler_store
 
 if TYPE_CHECKING:
-    from dvk_crawl.keywords import Keywords
-    from dvk_crawl.portals.base import Portal
-    from dvk_crawl.seeds import PortalSeeds
+    from dvk_crawl.spiders.base import PortalSpider
 
 SOURCES = ("live", "archive", "both")
 CAPTURE_CHOICES = ("newest", "oldest")
@@ -74,120 +69,108 @@ def add_archive_slot(settings: BaseSettings) -> None:
     settings.set("DOWNLOAD_SLOTS", slots, priority=priority)
 
 
-class ArchiveSource(scrapy.Spider):
-    """Archive discovery and capture parsing: the base of :class:`~dvk_crawl.spiders.base.PortalSpider`."""
+class ArchiveDiscovery:
+    """Archive discovery of one portal spider, which holds it as ``spider.archive``.
 
-    source: str = "live"
-    capture: str = "newest"
-    archive_base: str
-    archive_page_size: int
-    archive_skip_ids: set[str]
-    state: dict[str, Any]
+    The spider keeps the Scrapy callbacks (``parse_cdx``, ``parse_capture``,
+    ``capture_failed``, so that ``JOBDIR`` can store the requests) and hands them here;
+    a capture's page goes through the spider's one article tail, as a live page does.
+    """
 
-    if TYPE_CHECKING:
-        portal: Portal
-        seeds: PortalSeeds
-        keywords: Keywords
-        since: datetime | None
-        until: datetime | None
-        refresh: bool
-        seen_ids: set[str]
-
-        def count(self, name: str, value: int = 1) -> None: ...
-        def count_drop(self, reason: str, url: str, key: str | None = None) -> None: ...
-        def in_window(self, published: PublicationTime | None) -> bool: ...
-        def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request: ...
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        add_archive_slot(settings)
-
-    def setup_archive(self, crawler: Crawler) -> None:
+    def __init__(self, spider: PortalSpider, crawler: Crawler) -> None:
         """Read the archive settings; for an archive crawl, allow the archive's host and watch idleness."""
-        self.archive_base = setting(crawler.settings, "DVK_ARCHIVE_BASE_URL").rstrip("/")
-        self.archive_page_size = max(1, setting(crawler.settings, "DVK_ARCHIVE_PAGE_SIZE"))
-        if not hasattr(self, "state"):
-            self.state = {}  # Scrapy's SpiderState replaces it with the JOBDIR's on spider_opened
-        self.archive_skip_ids = set()
-        if self.source == "live":
+        self.spider = spider
+        self.base = setting(crawler.settings, "DVK_ARCHIVE_BASE_URL").rstrip("/")
+        self.page_size = max(1, setting(crawler.settings, "DVK_ARCHIVE_PAGE_SIZE"))
+        if not hasattr(spider, "state"):
+            spider.state = {}  # Scrapy's SpiderState replaces it with the JOBDIR's on spider_opened
+        self.skip_ids: set[str] = set()
+        if spider.source == "live":
             return
-        self.allowed_domains = [*getattr(self, "allowed_domains", []), urlsplit(self.archive_base).hostname or ""]
-        crawler.signals.connect(self.archive_idle, signal=signals.spider_idle)
-        if self.source == "both":
+        spider.allowed_domains = [*getattr(spider, "allowed_domains", []), urlsplit(self.base).hostname or ""]
+        crawler.signals.connect(self.idle, signal=signals.spider_idle)
+        if spider.source == "both":
             crawler.signals.connect(self.live_item_scraped, signal=signals.item_scraped)
             crawler.signals.connect(self.live_item_dropped, signal=signals.item_dropped)
-        if not self.refresh:
+        if not spider.refresh:
             # A page gone from the live site (404, empty portlet) may be in the archive.
-            self.archive_skip_ids = self.seen_ids - crawler_store(crawler).gone_ids(self.portal.id)
+            self.skip_ids = spider.seen_ids - crawler_store(crawler).gone_ids(spider.portal.id)
 
     @property
-    def archive_state(self) -> dict[str, Any]:
-        return self.state.setdefault("dvk_archive", {"phase": "new", "captures": {}, "live_ids": set()})  # type: ignore[no-any-return]
+    def state(self) -> dict[str, Any]:
+        return self.spider.state.setdefault("dvk_archive", {"phase": "new", "captures": {}, "live_ids": set()})  # type: ignore[no-any-return]
 
-    def archive_targets(self) -> list[str]:
+    def targets(self) -> list[str]:
         """Sites or URL prefixes to list in the archive: the seeds' ``archive`` entries, else the
-        hosts of the start points. Spiders that crawl a choice of sites override it."""
-        if self.seeds.archive:
-            return list(self.seeds.archive)
-        urls = [*self.seeds.rss, *self.seeds.sitemaps, *self.seeds.listings, *filter(None, [self.seeds.search])]
+        hosts of the start points. For a portal with sub-sites: the selected sites' ``archive``
+        prefixes on their hosts, else each whole selected site."""
+        spider, seeds = self.spider, self.spider.seeds
+        if spider.sites:
+            site_hosts = {urlsplit(base).hostname for base in spider.sites.values()}
+            prefixes = [url for url in seeds.archive if urlsplit(url).hostname in site_hosts]
+            return prefixes or list(spider.sites.values())
+        if seeds.archive:
+            return list(seeds.archive)
+        urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *filter(None, [seeds.search])]
         hosts = dict.fromkeys(f"{p.scheme}://{p.netloc}/" for p in map(urlsplit, urls))
-        return list(hosts) or [self.portal.home]
+        return list(hosts) or [spider.portal.home]
 
     # -- phases -------------------------------------------------------------------
 
-    def archive_start_points(self) -> Iterator[scrapy.Request]:
+    def start_points(self) -> Iterator[scrapy.Request]:
         """The first CDX page of every target (none when a resumed job is past them)."""
-        state = self.archive_state
+        state = self.state
         if state["phase"] != "new":
             return
         state["phase"] = "cdx"
-        for target in self.archive_targets():
+        for target in self.targets():
             yield self.cdx_request(target)
 
-    def archive_idle(self) -> None:
+    def idle(self) -> None:
         """Next phase when the crawl runs dry: live done → list captures → fetch the chosen ones."""
-        state = self.archive_state
-        if state["phase"] == "new" and self.source == "both":
-            requests = list(self.archive_start_points())
+        state = self.state
+        if state["phase"] == "new" and self.spider.source == "both":
+            requests = list(self.start_points())
         elif state["phase"] == "cdx":
             state["phase"] = "captures"
             requests = list(self.capture_requests(state["captures"]))
             state["captures"] = {}
         else:
             return
-        assert self.crawler.engine is not None
+        assert self.spider.crawler.engine is not None
         for request in requests:
-            self.crawler.engine.crawl(request)
+            self.spider.crawler.engine.crawl(request)
         if requests:
             raise DontCloseSpider
 
     def live_item_scraped(self, item: Any) -> None:
-        self.archive_state["live_ids"].add(ItemAdapter(item)["id"])
+        self.state["live_ids"].add(ItemAdapter(item)["id"])
 
     def live_item_dropped(self, item: Any, exception: BaseException) -> None:
         if not (isinstance(exception, Dropped) and exception.reason in GONE_REASONS):
-            self.archive_state["live_ids"].add(ItemAdapter(item)["id"])
+            self.state["live_ids"].add(ItemAdapter(item)["id"])
 
     # -- CDX listing --------------------------------------------------------------
 
-    def archive_meta(self) -> dict[str, Any]:
+    def meta(self) -> dict[str, Any]:
         return {"download_slot": ARCHIVE_SLOT, "autothrottle_dont_adjust_delay": True, "dvk_archive": True}
 
     def cdx_request(self, target: str, resume_key: str | None = None) -> scrapy.Request:
-        query = CdxQuery(self.archive_base, cdx_target(target), self.since, self.until, self.archive_page_size)
-        request = self.discovery_request(query.url(resume_key), self.parse_cdx, target=target, resume_key=resume_key)
-        request.meta.update(self.archive_meta())
+        spider = self.spider
+        query = CdxQuery(self.base, cdx_target(target), spider.since, spider.until, self.page_size)
+        url = query.url(resume_key)
+        request = spider.discovery_request(url, spider.parse_cdx, target=target, resume_key=resume_key)
+        request.meta.update(self.meta())
         return request
 
     def parse_cdx(self, response: Response, target: str, resume_key: str | None) -> Iterator[scrapy.Request]:
         try:
             page = parse_cdx_page(response.body)
         except CdxError as error:
-            self.logger.warning("bad CDX answer %s: %s", response.url, error)
-            self.count_drop("bad_cdx_answer", response.url)
+            self.spider.logger.warning("bad CDX answer %s: %s", response.url, error)
+            self.spider.count_drop("bad_cdx_answer", response.url)
             return
-        self.count("archive/cdx_pages")
+        self.spider.count("archive/cdx_pages")
         for row in page.rows:
             self.add_capture(row)
         # The same key again would list the same page for ever.
@@ -196,96 +179,73 @@ class ArchiveSource(scrapy.Spider):
 
     def add_capture(self, row: dict[str, str]) -> None:
         """Keep a listed capture under its article key; anything else is counted and left."""
-        self.count("archive/captures_listed")
+        spider, portal = self.spider, self.spider.portal
+        spider.count("archive/captures_listed")
         if "timestamp" not in row or "original" not in row:
-            self.count("archive/captures_malformed")
+            spider.count("archive/captures_malformed")
             return
         url = original_url(row["original"])
-        if not self.portal.owns_host(urlsplit(url).hostname or ""):
-            self.count("discovery/foreign_links")
+        if not portal.owns_host(urlsplit(url).hostname or ""):
+            spider.count("discovery/foreign_links")
             return
-        key = self.portal.article_key(self.portal.canonicalize(url))
+        key = portal.article_key(portal.canonicalize(url))
         if key is None:
-            self.count("discovery/not_article_links")
+            spider.count("discovery/not_article_links")
             return
-        self.count("discovery/article_links")
-        self.archive_state["captures"].setdefault(key, []).append((row["timestamp"], row["original"]))
+        spider.count("discovery/article_links")
+        self.state["captures"].setdefault(key, []).append((row["timestamp"], row["original"]))
 
     # -- captures -----------------------------------------------------------------
 
     def capture_requests(self, captures: dict[str, list[tuple[str, str]]]) -> Iterator[scrapy.Request]:
         """One request per article key, for its preferred capture; others wait as fallbacks."""
-        live_ids = self.archive_state["live_ids"]
+        live_ids = self.state["live_ids"]
         for key in sorted(captures):
-            article_id = f"{self.portal.id}:{key}"
+            article_id = f"{self.spider.portal.id}:{key}"
             if article_id in live_ids:
-                self.count("archive/found_live")
+                self.spider.count("archive/found_live")
                 continue
-            if article_id in self.archive_skip_ids:
-                self.count("discovery/already_seen")
+            if article_id in self.skip_ids:
+                self.spider.count("discovery/already_seen")
                 continue
-            self.count("discovery/articles")
-            ordered = order_captures((Capture(*c) for c in captures[key]), self.capture)
+            self.spider.count("discovery/articles")
+            ordered = order_captures((Capture(*c) for c in captures[key]), self.spider.capture)
             yield self.capture_request(key, ordered[:CAPTURES_TRIED])
 
     def capture_request(self, key: str, captures: list[Capture]) -> scrapy.Request:
         first, fallbacks = captures[0], captures[1:]
         return scrapy.Request(
-            replay_url(self.archive_base, first),
-            callback=self.parse_capture,
-            errback=self.capture_failed,
+            replay_url(self.base, first),
+            callback=self.spider.parse_capture,
+            errback=self.spider.capture_failed,
             cb_kwargs={"key": key, "fallbacks": fallbacks},
-            meta={"dvk_kind": "article", "dvk_key": key, **self.archive_meta()},
+            meta={"dvk_kind": "article", "dvk_key": key, **self.meta()},
             priority=10,
         )
 
     def parse_capture(self, response: Response, key: str, fallbacks: list[Capture]) -> Iterator[Any]:
-        self.count("fetch/articles")
+        spider, portal = self.spider, self.spider.portal
         capture = capture_of(response.url)
-        url = self.portal.canonicalize(original_url(capture.original)) if capture else response.url
+        url = portal.canonicalize(original_url(capture.original)) if capture else response.url
         # The archive may redirect a capture to another site's: never an article of this portal.
-        foreign = not self.portal.owns_host(urlsplit(url).hostname or "")
-        found = self.portal.article_key(url) if capture and not foreign else None
-        identity = Identity(self.portal.id, url, found) if found is not None else None
-        if capture is None or identity is None:
+        foreign = not portal.owns_host(urlsplit(url).hostname or "")
+        found = portal.article_key(url) if capture is not None and not foreign else None
+        if capture is None or found is None:
+            spider.count("fetch/articles")
             yield from self.next_capture(key, fallbacks, "not_article_url", response.url)
             return
-        if not isinstance(response, TextResponse):
-            yield from self.next_capture(key, fallbacks, "not_html", response.url)
-            return
-        try:
-            article = self.extract_capture(response, identity, capture)
-        except ExtractionError as error:
-            yield from self.next_capture(key, fallbacks, error.reason, response.url)
-            return
-        except Exception:  # a parser bug on one page must not hide the rest of the crawl
-            self.logger.exception("parser failed on %s", response.url)
-            self.count_drop("parser_error", response.url)
-            return
-        if not article.text.strip():
-            yield from self.next_capture(key, fallbacks, "empty", response.url)
-            return
-        published = (
-            PublicationTime(datetime.fromisoformat(article.published_at), "second") if article.published_at else None
-        )
-        if not self.in_window(published):
-            self.count_drop("outside_window", identity.url)
-            return
-        yield article
 
-    def extract_capture(self, response: TextResponse, identity: Identity, capture: Capture) -> Article:
-        # The bytes as archived: decoded as a live page is.
-        article = extract_identified(
-            response.body,
-            self.portal,
-            identity,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            source="archive",
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
-        ).article
-        article.archive_url = playback_url(self.archive_base, capture)
-        article.archived_at = capture.archived_at
-        return article
+        def unusable(reason: str) -> Iterator[scrapy.Request]:
+            return self.next_capture(key, fallbacks, reason, response.url)
+
+        def check(article: Article) -> str | None:
+            article.archive_url = playback_url(self.base, capture)
+            article.archived_at = capture.archived_at
+            return None if article.text.strip() else "empty"
+
+        yield from spider.article_tail(
+            response, Identity(portal.id, url, found), source="archive", unusable=unusable, check=check
+        )
 
     def capture_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
@@ -294,9 +254,9 @@ class ArchiveSource(scrapy.Spider):
 
     def next_capture(self, key: str, fallbacks: list[Capture], reason: str, url: str) -> Iterator[scrapy.Request]:
         """Try the next capture; after the last, drop the article (``no_usable_capture`` when for good)."""
-        self.count(f"archive/unusable/{reason}")
+        self.spider.count(f"archive/unusable/{reason}")
         if fallbacks:
-            self.count("archive/capture_fallbacks")
+            self.spider.count("archive/capture_fallbacks")
             yield self.capture_request(key, fallbacks)
             return
-        self.count_drop(reason if is_transient(reason) else "no_usable_capture", url, key)
+        self.spider.count_drop(reason if is_transient(reason) else "no_usable_capture", url, key)

@@ -27,10 +27,11 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
-from dvk_crawl.config import setting, validate_settings
+from dvk_crawl.config import seeds_dir, setting, validate_settings
 from dvk_crawl.distributed import check_settings as check_distributed_settings
 from dvk_crawl.extensions.runreport import check_runs_dir, runs_dir
 from dvk_crawl.keywords import SeedFileError
+from dvk_crawl.seeds import portals_dir
 from dvk_crawl.spiders.base import PortalSpider
 from dvk_crawl.store import StoreError, open_store
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
@@ -153,6 +154,10 @@ class Command(ScrapyCrawlCommand):
         try:
             spider_cls = self.crawler_process.spider_loader.load(spider_name)
         except KeyError:
+            try:  # no spiders at all when DVK_SEEDS_DIR is no folder: say that
+                portals_dir(seeds_dir(self.settings))
+            except SeedFileError as error:
+                raise UsageError(str(error), print_help=False) from None
             known = ", ".join(self.crawler_process.spider_loader.list())
             raise UsageError(f"unknown spider {spider_name!r}; known spiders: {known}", print_help=False) from None
         try:

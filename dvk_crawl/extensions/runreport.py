@@ -76,7 +76,7 @@ def _failure_hint(reasons: dict[str, int]) -> str:
         return "is the network up?"
     if all(reason.startswith("http_5") or reason == "http_429" for reason in reasons):
         return "is the portal down?"
-    return "did the portal move its pages (seeds/<portal>.toml)?"
+    return "did the portal move its pages (seeds/portals/<portal>.toml)?"
 
 
 def start_points_failure(outcome: dict[str, Any]) -> str | None:

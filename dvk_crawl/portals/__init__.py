@@ -1,14 +1,23 @@
-"""Portals: parsers per CMS family and the registry that declares each portal."""
+"""Portals: each declared once as data (``seeds/portals/<id>.toml``) on a CMS family of :mod:`dvk_crawl.families`."""
 
-from dvk_crawl.portals.base import ArticleParser, ParsedPage, Portal
-from dvk_crawl.portals.registry import PORTALS, UnknownPortalError, get_portal, portal_for_url
+from dvk_crawl.portals.portal import Portal
+from dvk_crawl.portals.registry import (
+    PORTALS,
+    UnknownPortalError,
+    get_portal,
+    load_portal,
+    load_portals,
+    portal_for_url,
+    use_seeds_dir,
+)
 
 __all__ = [
     "PORTALS",
-    "ArticleParser",
-    "ParsedPage",
     "Portal",
     "UnknownPortalError",
     "get_portal",
+    "load_portal",
+    "load_portals",
     "portal_for_url",
+    "use_seeds_dir",
 ]

@@ -1,31 +1,84 @@
-"""The portal registry: every portal declared once, with its parsers and URL rules.
+"""The portal registry: every portal declared once, as data, in ``seeds/portals/<id>.toml``.
 
-Each portal module declares ``PORTALS`` (a tuple of :class:`Portal`) and is listed
-in ``_PORTAL_MODULES``. Adding a portal also takes a seeds file, a spider, a replica
-site and fixtures; ``tests/test_registry.py`` fails until all of them exist.
-``FAMILIES`` names every family parser, ``generic`` included, for ``extract_article(family=...)``.
+A portal file names its CMS family (:mod:`dvk_crawl.families`); the family gives the
+parsers, the URL rule (from the file's ``[family_options]``), the listing markup and the
+listing date. :data:`PORTALS` holds the portals of the active seeds folder: the bundled
+``seeds/`` at import, a user's ``DVK_SEEDS_DIR`` once a crawl's spider loader (or
+:func:`use_seeds_dir`) has read it. A user's folder is the whole set: it replaces the
+bundled portals, it does not add to them. ``tests/test_registry.py`` checks that every
+bundled portal also has a replica site and fixtures.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+import functools
 from urllib.parse import urlsplit
 
-from dvk_crawl.portals import baohatinh, baolaocai, baoyenbai, quangngai, quangtri
-from dvk_crawl.portals.base import ArticleParser, Portal
-from dvk_crawl.portals.generic import GenericParser
-
-_PORTAL_MODULES: tuple[ModuleType, ...] = (baohatinh, quangngai, baolaocai, baoyenbai, quangtri)
-
-PORTALS: dict[str, Portal] = {portal.id: portal for module in _PORTAL_MODULES for portal in module.PORTALS}
-
-_PARSERS: tuple[type[ArticleParser], ...] = (*(p for portal in PORTALS.values() for p in portal.parsers), GenericParser)
-FAMILIES: dict[str, type[ArticleParser]] = {parser.NAME: parser for parser in _PARSERS}
-"""Every CMS family parser by its ``NAME`` (``bao_cms``, ``liferay_3cms`` …, ``generic``)."""
+from dvk_crawl.config import SeedsPath, default_seeds_dir
+from dvk_crawl.keywords import SeedFileError
+from dvk_crawl.portals.portal import Portal
+from dvk_crawl.seeds import load_portal_file, portal_ids
 
 
 class UnknownPortalError(ValueError):
-    """No portal of the registry claims the host or name (or no family parser has the name)."""
+    """No portal of the registry claims the host or name."""
+
+
+def load_portal(seeds_dir: SeedsPath, portal_id: str) -> Portal:
+    """The portal of ``<seeds_dir>/portals/<portal_id>.toml``; ``SeedFileError`` names file and line."""
+    declared = load_portal_file(seeds_dir, portal_id)
+    data, family = declared.data, declared.family
+    rule = family.url_rule_for(data.get("family_options", {}))
+    return Portal(
+        id=data["id"],
+        name=data["name"],
+        province=data["province"],
+        home=data["home"].rstrip("/"),
+        domains=tuple(data["hosts"]),
+        parsers=family.parsers,
+        article_key=rule.article_key,
+        canonicalize=rule.canonicalize,
+        former_province=data.get("former_province"),
+        former_province_markers=tuple(
+            (province, tuple(places)) for province, places in data.get("former_province_markers", {}).items()
+        ),
+        language=data.get("language", "vi"),
+        family=family.name,
+        seeds=declared.seeds,
+        listing_markup=family.listing_markup,
+        listing_date=family.listing_date,
+    )
+
+
+def load_portals(seeds_dir: SeedsPath, *, skip_broken: bool = False) -> dict[str, Portal]:
+    """Every portal file of the folder; with ``skip_broken`` a file that does not load is left
+    out (the crawl of that portal reports it, with file and line, before it starts)."""
+    portals = {}
+    for portal_id in portal_ids(seeds_dir):
+        try:
+            portals[portal_id] = load_portal(seeds_dir, portal_id)
+        except SeedFileError:
+            if not skip_broken:
+                raise
+    return portals
+
+
+@functools.cache
+def _bundled() -> dict[str, Portal]:
+    return load_portals(default_seeds_dir())
+
+
+PORTALS: dict[str, Portal] = dict(_bundled())
+"""The portals of the active seeds folder, by id (the same dict object for the whole process)."""
+
+
+def use_seeds_dir(seeds_dir: SeedsPath) -> dict[str, Portal]:
+    """Make the folder's portal files the registry (broken files left out); return them."""
+    portals = _bundled() if seeds_dir == default_seeds_dir() else load_portals(seeds_dir, skip_broken=True)
+    if portals != PORTALS:
+        PORTALS.clear()
+        PORTALS.update(portals)
+    return PORTALS
 
 
 def get_portal(portal_id: str) -> Portal:
@@ -34,14 +87,6 @@ def get_portal(portal_id: str) -> Portal:
     except KeyError:
         known = ", ".join(sorted(PORTALS))
         raise UnknownPortalError(f"unknown portal {portal_id!r}; known portals: {known}") from None
-
-
-def get_family(name: str) -> type[ArticleParser]:
-    """The parser of a CMS family, by name: ``extract_article(..., family="generic")``."""
-    try:
-        return FAMILIES[name]
-    except KeyError:
-        raise UnknownPortalError(f"unknown family {name!r}; known families: {', '.join(sorted(FAMILIES))}") from None
 
 
 def portal_for_url(url: str) -> Portal:

@@ -7,7 +7,7 @@ For tests and benchmarks that need more pages than the bundled replicas hold
     with serve(site.name, sites_dir=site.sites_dir) as urls:
         ...  # scrapy crawl baohatinh -a base_url=urls[site.name]
 
-The site answers at the portal's start points (``seeds/<portal>.toml``): the
+The site answers at the portal's start points (``seeds/portals/<portal>.toml``): the
 sitemap index with one sitemap per month, the listings paged 20 articles a page
 with ``rel=next``, an RSS feed of the newest articles, and an empty search. Article
 pages carry the family's noise (menus, a "Đọc thêm" list, footer counters).
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.dates import VIETNAM
-from dvk_crawl.portals import bao_cms
+from dvk_crawl.families import bao_cms
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.seeds import load_seeds
 

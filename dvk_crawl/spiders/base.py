@@ -1,13 +1,19 @@
 """The base of every portal spider: discovery only, parsing is ``extract_article``.
 
 A spider finds article URLs through the portal's RSS feeds, sitemaps, listing
-pages and site search (start points from ``seeds/<portal>.toml``), keeps the ones
+pages and site search (start points from ``seeds/portals/<portal>.toml``), keeps the ones
 the portal's URL rule accepts, and hands each fetched page to ``extract_article``.
+One spider class per declared portal is generated (:mod:`dvk_crawl.spiders`).
 
 Arguments (``-a name=value``): ``base_url`` (crawl a replica: the portal's hosts
 are mapped onto it, URL rules unchanged), ``since`` / ``until`` (``YYYY-MM-DD``,
 the publication window, inclusive), ``source`` (``live``, ``archive`` or ``both``)
-and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`.
+and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`;
+``sites`` (``-a sites=trieuphong,www``) for a portal whose file has a ``[sites]`` table:
+names of that table (name → base URL), all of them by default. Per selected site the
+start points are the file's RSS feeds, sitemaps and listing pages on that site's host;
+a site without a sitemap start point gets ``<base>/sitemap.xml`` (where Liferay and most
+CMSs serve it). With ``-a source=archive`` the web archive is listed per selected site.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveSource
+from dvk_crawl.archive.capture import Capture
+from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveDiscovery, add_archive_slot
 from dvk_crawl.config import seeds_dir, setting
 from dvk_crawl.dates import (
     VIETNAM,
@@ -43,12 +50,12 @@ from dvk_crawl.extract import decode_page, extract_decoded, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.identity import Identity, identify
 from dvk_crawl.keywords import Keywords, crawl_keywords
-from dvk_crawl.listing_pages import ListingMarkup, ListingScan
+from dvk_crawl.listing_pages import ListingScan
 from dvk_crawl.outcomes import record_drop
-from dvk_crawl.portals.base import Portal
-from dvk_crawl.portals.registry import get_portal
+from dvk_crawl.portals.portal import Portal
+from dvk_crawl.portals.registry import get_portal, load_portal, use_seeds_dir
 from dvk_crawl.record import Article
-from dvk_crawl.seeds import PortalSeeds, load_seeds
+from dvk_crawl.seeds import PortalSeeds
 from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
@@ -93,21 +100,37 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
     return parsed
 
 
-class PortalSpider(ArchiveSource):
-    """Discovery for one portal of the registry (``portal_id``), live or from the web archive."""
+def select_sites(table: dict[str, str], requested: str | None, portal_id: str = "<portal>") -> dict[str, str]:
+    """The sites named in ``requested`` (comma-separated), all of ``table`` when empty."""
+    names = [name.strip() for name in (requested or "").split(",") if name.strip()] or list(table)
+    unknown = [name for name in names if name not in table]
+    if unknown:
+        known = ", ".join(table) or f"none (add a [sites] table to seeds/portals/{portal_id}.toml)"
+        raise SpiderArgumentError(f"sites={requested}: unknown site(s) {', '.join(unknown)}; known sites: {known}")
+    return {name: table[name] for name in dict.fromkeys(names)}
+
+
+def on_host(urls: tuple[str, ...], host: str | None) -> list[str]:
+    return [url for url in urls if urlsplit(url).hostname == host]
+
+
+class PortalSpider(scrapy.Spider):
+    """Discovery for one portal of the registry (``portal_id``), live or from the web archive
+    (``self.archive``, an :class:`~dvk_crawl.archive.spider.ArchiveDiscovery`)."""
 
     portal_id: ClassVar[str]
     ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
-    LISTING_MARKUP: ClassVar[ListingMarkup] = ListingMarkup()
+    """What every portal's spider takes; one whose file has sub-sites takes ``sites`` too."""
     # A sitemap entry modified this long before the last complete run started was seen by it.
     LASTMOD_MARGIN = timedelta(hours=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         known = {k: kwargs.pop(k) for k in list(kwargs) if k in {"name", *_SCRAPYD_ARGUMENTS}}
-        arguments = parse_spider_arguments(self.ARGUMENTS, kwargs)
+        portal = get_portal(self.portal_id)
+        arguments = parse_spider_arguments(spider_arguments(portal), kwargs)
         super().__init__(*args, **known)
         self.arguments: dict[str, str] = {k: str(v) for k, v in kwargs.items()}
-        self.portal: Portal = get_portal(self.portal_id)
+        self.portal: Portal = portal
         self.base_url: str | None = (arguments.get("base_url") or "").rstrip("/") or None
         self.since: datetime | None = arguments.get("since")
         # until is inclusive: the whole day counts.
@@ -126,15 +149,22 @@ class PortalSpider(ArchiveSource):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        # The portals of the crawl's seeds folder, a user's DVK_SEEDS_DIR included; the
+        # spider's own file is loaded strictly, so an error in it names file and line.
+        folder = seeds_dir(crawler.settings)
+        if cls.portal_id not in use_seeds_dir(folder):
+            load_portal(folder, cls.portal_id)
         spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.seeds = load_seeds(seeds_dir(crawler.settings), spider.portal_id)
+        spider.seeds = spider.portal.seeds
+        spider.sites = select_sites(spider.seeds.sites, spider.arguments.get("sites"), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
         spider.sitemap_max_depth = setting(crawler.settings, "DVK_SITEMAP_MAX_DEPTH")
         spider.sitemap_max_entries = setting(crawler.settings, "DVK_SITEMAP_MAX_ENTRIES")
         if not spider.refresh:
             spider.load_crawl_state(crawler_store(crawler))
-        spider.setup_archive(crawler)
+        spider.archive = ArchiveDiscovery(spider, crawler)
+        spider.archive_base = spider.archive.base  # what the replica-port middleware lets through
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
@@ -164,37 +194,52 @@ class PortalSpider(ArchiveSource):
             and all(earlier.get(name) == self.arguments.get(name) for name in ("base_url", "sites"))
         )
 
+    archive: ArchiveDiscovery
+    archive_base: str
+    state: dict[str, Any]
     seeds: PortalSeeds
+    sites: dict[str, str]
+    """The selected sub-sites (``-a sites``), name → base URL; empty for a portal without sub-sites."""
     keywords: Keywords
     max_listing_pages: int
     sitemap_max_depth: int
     sitemap_max_entries: int
 
     @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        add_archive_slot(settings)
+
+    @classmethod
     def check_seeds(cls, settings: BaseSettings) -> None:
-        """Load this spider's seeds and keywords; raise ``SeedFileError`` naming file and line."""
-        load_seeds(seeds_dir(settings), cls.portal_id)
+        """Load this spider's portal file and keywords; raise ``SeedFileError`` naming file and line."""
+        load_portal(seeds_dir(settings), cls.portal_id)
         crawl_keywords(settings)
 
     @classmethod
     def check_arguments(cls, arguments: dict[str, Any], settings: BaseSettings) -> None:
         """Check ``-a`` arguments before a crawl starts; raise ``SpiderArgumentError`` naming the bad one.
 
-        Spiders whose arguments depend on their seeds (quangtri's ``sites``) extend it.
+        ``sites`` is checked against the portal file's ``[sites]`` table.
         """
-        parse_spider_arguments(cls.ARGUMENTS, arguments)
+        portal = load_portal(seeds_dir(settings), cls.portal_id)
+        parse_spider_arguments(spider_arguments(portal), arguments)
+        select_sites(portal.seeds.sites, arguments.get("sites"), cls.portal_id)
 
     # -- start points -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        # source=both starts live; the archive follows when live is idle (ArchiveSource.archive_idle).
-        for request in self.archive_start_points() if self.source == "archive" else self.start_points():
+        # source=both starts live; the archive follows when live is idle (ArchiveDiscovery.idle).
+        for request in self.archive.start_points() if self.source == "archive" else self.start_points():
             # Counted apart: whether the start points answered tells a complete run (RunReport).
             request.meta["dvk_start_point"] = True
             self.count("discovery/start_points")
             yield request
 
     def start_points(self) -> Iterator[scrapy.Request]:
+        if self.sites:
+            yield from self.site_start_points()
+            return
         for url in self.seeds.rss:
             yield self.discovery_request(url, self.parse_rss)
         for url in self.seeds.sitemaps:
@@ -204,6 +249,17 @@ class PortalSpider(ArchiveSource):
         if self.seeds.search:
             for keyword in self.keywords.phrases:
                 yield self.discovery_request(self.seeds.search.format(keyword=keyword), self.parse_listing, page=1)
+
+    def site_start_points(self) -> Iterator[scrapy.Request]:
+        """Per selected sub-site: the start points on its host, ``<base>/sitemap.xml`` when it has no sitemap."""
+        for base in self.sites.values():
+            host = urlsplit(base).hostname
+            for url in on_host(self.seeds.rss, host):
+                yield self.discovery_request(url, self.parse_rss)
+            for url in on_host(self.seeds.sitemaps, host) or [urljoin(base, "/sitemap.xml")]:
+                yield self.discovery_request(url, self.parse_sitemap)
+            for url in on_host(self.seeds.listings, host):
+                yield self.discovery_request(url, self.parse_listing, page=1)
 
     def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         self.count("discovery/pages_requested")
@@ -288,7 +344,7 @@ class PortalSpider(ArchiveSource):
         if not isinstance(response, TextResponse):
             self.count_drop("not_html", response.url)
             return
-        scan = ListingScan(response.text, self.LISTING_MARKUP, page)
+        scan = ListingScan(response.text, self.portal.listing_markup, page)
         newest, in_window, all_known = None, 0, True
         for identity, published in self.listing_identities(response, scan):
             if published and (newest is None or published.moment > newest):
@@ -322,14 +378,17 @@ class PortalSpider(ArchiveSource):
         self, response: TextResponse, scan: ListingScan | None = None
     ) -> Iterator[tuple[Identity, PublicationTime | None]]:
         """``(article identity, date shown next to it)`` for every article link on a listing."""
-        scan = scan or ListingScan(response.text, self.LISTING_MARKUP, page=1)
+        scan = scan or ListingScan(response.text, self.portal.listing_markup, page=1)
         for href, published in scan.links(self.listing_date):
             identity = self.identity_from_link(response, href)
             if identity is not None:
                 yield identity, published
 
     def listing_date(self, item: Selector) -> PublicationTime | None:
-        """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023")."""
+        """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023").
+        A family that knows its listings' date element reads it (``Family.listing_date``)."""
+        if self.portal.listing_date is not None:
+            return self.portal.listing_date(item)
         for stamp in item.css("time::attr(datetime)").getall():
             published = self.item_date(stamp, parse_iso)
             if published:
@@ -351,7 +410,7 @@ class PortalSpider(ArchiveSource):
     def next_page_url(self, response: TextResponse, page: int, scan: ListingScan | None = None) -> str | None:
         """The link to page ``page + 1`` of a listing ``scan`` has read (read here if not)."""
         if scan is None:
-            scan = ListingScan(response.text, self.LISTING_MARKUP, page)
+            scan = ListingScan(response.text, self.portal.listing_markup, page)
             for _ in scan.links(lambda item: None):
                 pass
         for href in scan.next_page_hrefs():
@@ -399,10 +458,34 @@ class PortalSpider(ArchiveSource):
         )
 
     def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
+        key = response.meta.get("dvk_key")
+
+        def unusable(reason: str) -> Iterator[Article]:
+            self.count_drop(reason, response.url, key)
+            return iter(())
+
+        identity = self.identity_after_redirect(response, canonical_url)
+        yield from self.article_tail(response, identity, source="live", unusable=unusable)
+
+    def article_tail(
+        self,
+        response: Response,
+        identity: Identity | None,
+        *,
+        source: str,
+        unusable: Callable[[str], Iterator[Any]],
+        check: Callable[[Article], str | None] | None = None,
+    ) -> Iterator[Any]:
+        """The one end of a fetched article page, live or archived: an Article, or a drop.
+
+        A page that is no usable article (not HTML, no article identity, a ``check`` that
+        names a reason) goes to ``unusable``: a live page is dropped, an archived one gives
+        way to its next capture. A parser bug and a date outside the window drop it.
+        """
         self.count("fetch/articles")
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
         if not isinstance(response, TextResponse) or not is_html(response.body, content_type):
-            self.count_drop("not_html", response.url, response.meta.get("dvk_key"))
+            yield from unusable("not_html")
             return
         # Decoded here, not by Scrapy: a legacy page declared UTF-8 but written in
         # Windows-1258 would come out of response.text full of U+FFFD.
@@ -411,14 +494,12 @@ class PortalSpider(ArchiveSource):
             self.count(f"decode/{page.fallback}")
         if page.control_chars:
             self.count("clean/control_chars", page.control_chars)
-        identity = self.identity_after_redirect(response, canonical_url)
         if identity is None:
-            self.count_drop("not_article_url", response.url, response.meta.get("dvk_key"))
+            yield from unusable("not_article_url")
             return
-        url = identity.url
         try:
             fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-            extraction = extract_decoded(page, self.portal, identity, fetched_at=fetched_at)
+            extraction = extract_decoded(page, self.portal, identity, fetched_at=fetched_at, source=source)
         except Exception:  # a parser bug on one page must not hide the rest of the crawl
             self.logger.exception("parser failed on %s", response.url)
             self.count_drop("parser_error", response.url)
@@ -426,13 +507,28 @@ class PortalSpider(ArchiveSource):
         article = extraction.article
         for name, n in extraction.cleaned.items():
             self.count(f"clean/{name}", n)
+        reason = check(article) if check is not None else None
+        if reason is not None:
+            yield from unusable(reason)
+            return
         published = (
             PublicationTime(datetime.fromisoformat(article.published_at), "second") if (article.published_at) else None
         )
         if not self.in_window(published):
-            self.count_drop("outside_window", url)
+            self.count_drop("outside_window", identity.url)
             return
         yield article
+
+    # The archive's callbacks: spider methods, so that a JOBDIR can store their requests.
+
+    def parse_cdx(self, response: Response, target: str, resume_key: str | None) -> Iterator[scrapy.Request]:
+        return self.archive.parse_cdx(response, target, resume_key)
+
+    def parse_capture(self, response: Response, key: str, fallbacks: list[Capture]) -> Iterator[Any]:
+        return self.archive.parse_capture(response, key, fallbacks)
+
+    def capture_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        return self.archive.capture_failed(failure)
 
     def article_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -573,3 +669,8 @@ class PortalSpider(ArchiveSource):
             article_ids=article_ids,
             logger=self.logger,
         )
+
+
+def spider_arguments(portal: Portal) -> tuple[str, ...]:
+    """The ``-a`` arguments of a portal's spider: ``sites`` only for a portal file with a ``[sites]`` table."""
+    return (*PortalSpider.ARGUMENTS, "sites") if portal.seeds.sites else PortalSpider.ARGUMENTS

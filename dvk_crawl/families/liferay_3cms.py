@@ -19,7 +19,7 @@ the sidebar portlets (featured events, poll, visitor counter) are never the arti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -28,7 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime, from_epoch_millis
-from dvk_crawl.portals.base import ArticleParser, attachment_links, drop_node, image_source, split_authors
+from dvk_crawl.families import Family
+from dvk_crawl.families.base import ArticleParser, attachment_links, drop_node, image_source, split_authors
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -86,6 +87,11 @@ class UrlRules:
             return urlunsplit(("https", host, parts.path, parts.query, ""))
         path = f"{match['page']}/-/view-article/{match['n']}/{match['cat']}/{match['id']}"
         return urlunsplit(("https", host, path, "", ""))
+
+
+def url_rule(domain: str, other_platforms: Sequence[str] = ()) -> UrlRules:
+    """The family's options in a portal file: ``domain`` (required) and ``other_platforms``."""
+    return UrlRules(domain=domain, other_platforms=tuple(other_platforms))
 
 
 def article_id_of(url: str) -> int | None:
@@ -344,4 +350,6 @@ def find_author_block(root: Any) -> Any | None:
     return last if name_like and marked else None
 
 
-__all__ = ["Liferay3CmsParser", "UrlRules", "article_id_of"]
+FAMILY = Family(name="liferay_3cms", parsers=(Liferay3CmsParser,), url_rule=url_rule)
+
+__all__ = ["FAMILY", "Liferay3CmsParser", "UrlRules", "article_id_of"]

@@ -3,7 +3,7 @@
 The province site and every district's member portal ran one Liferay 6.2
 multi-site portal. An article is a web content shown by the asset publisher:
 ``/web/<site>/xem-chi-tiet/-/asset_publisher/Content/<url-title>?<numericId>``
-(URL rules in :mod:`dvk_crawl.portals.quangngai`). The display template puts,
+(URL rules in :mod:`dvk_crawl.families.quangngai_gov`). The display template puts,
 in this order: title, the line ``DD/MM/YYYY HH:MM   <views>`` (metadata, never
 text), the article (summary paragraph in bold, images with an italic caption
 paragraph under them, body, author line right-aligned in bold). The skip link
@@ -22,7 +22,7 @@ from typing import Any
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, drop_node, image_source, split_authors
+from dvk_crawl.families.base import ArticleParser, drop_node, image_source, split_authors
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 

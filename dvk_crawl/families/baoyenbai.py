@@ -8,7 +8,7 @@ edition ``en.baoyenbai.com.vn`` is another publication, not articles of this por
 
 Yên Bái merged into Lào Cai on 1 July 2025: the portal's province is Lào Cai and
 every article's ``former_province`` is Yên Bái. Later Yên Bái news is on
-baolaocai.vn (:mod:`dvk_crawl.portals.baolaocai`).
+baolaocai.vn (``seeds/portals/baolaocai.toml``).
 
 The page's class names are not known (no stored copy of the markup), only its text
 order: title, "• Cập nhật: <weekday>, d/m/yyyy | h:mm:ss AM/PM", lead with a
@@ -26,9 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import (
+from dvk_crawl.families import Family, FixedUrlRule
+from dvk_crawl.families.base import (
     ArticleParser,
-    Portal,
     flatten_layout_tables,
     image_source,
     is_byline,
@@ -256,16 +256,8 @@ class BaoYenBaiParser(ArticleParser):
         return normalize_line(img.attrib.get("title") or img.attrib.get("alt") or "") or None
 
 
-PORTALS = (
-    Portal(
-        id="baoyenbai",
-        name="Báo Yên Bái",
-        province="Lào Cai",
-        former_province="Yên Bái",
-        home="https://baoyenbai.com.vn",
-        domains=("baoyenbai.com.vn",),
-        parsers=(BaoYenBaiParser,),
-        article_key=article_key,
-        canonicalize=canonicalize,
-    ),
-)
+def url_rule() -> FixedUrlRule:
+    return FixedUrlRule(article_key, canonicalize)
+
+
+FAMILY = Family(name="baoyenbai", parsers=(BaoYenBaiParser,), url_rule=url_rule)

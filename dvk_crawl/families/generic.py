@@ -16,13 +16,16 @@ family parser instead (see ``docs/generic-family.md`` for where the line lies).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import (
+from dvk_crawl.families import Family
+from dvk_crawl.families.base import (
     ArticleParser,
     flatten_layout_tables,
     is_byline,
@@ -316,4 +319,35 @@ class GenericParser(ArticleParser):
         return kept
 
 
-__all__ = ["GenericParser"]
+@dataclass(frozen=True)
+class PatternUrlRule:
+    """A portal file's own article URL rule: ``article_url``, a regular expression searched in
+    the canonical URL whose group ``key`` (else the whole match) is the article key.
+
+    The canonical URL is the page's URL on ``https`` without query or fragment, host in lower
+    case: what most news CMSes serve one article under."""
+
+    article_url: re.Pattern[str]
+
+    def article_key(self, url: str) -> str | None:
+        match = self.article_url.search(url)
+        if match is None:
+            return None
+        return match.groupdict().get("key") or match.group(0)
+
+    def canonicalize(self, url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit(("https", (parts.hostname or "").lower(), parts.path or "/", "", ""))
+
+
+def url_rule(article_url: str) -> PatternUrlRule:
+    """``[family_options] article_url = "-(?P<key>\\d+)\\.html?$"``: the portal says which URLs are articles."""
+    try:
+        return PatternUrlRule(re.compile(article_url))
+    except re.error as error:
+        raise ValueError(f"article_url {article_url!r} is not a regular expression: {error}") from None
+
+
+FAMILY = Family(name="generic", parsers=(GenericParser,), url_rule=url_rule)
+
+__all__ = ["FAMILY", "GenericParser", "PatternUrlRule"]

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, split_authors, unique
+from dvk_crawl.families import Family, FixedUrlRule
+from dvk_crawl.families.base import ArticleParser, split_authors, unique
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -149,5 +150,12 @@ class BaoCmsParser(ArticleParser):
         return []
 
 
-# The portals on this CMS. Declared here so the registry stays a list of names.
-__all__ = ["BaoCmsParser", "article_key", "canonicalize"]
+def url_rule() -> FixedUrlRule:
+    """The family's one URL rule: it takes no parameters."""
+    return FixedUrlRule(article_key, canonicalize)
+
+
+# Portals on this CMS: baohatinh, baolaocai (seeds/portals/<id>.toml, family = "bao_cms").
+FAMILY = Family(name="bao_cms", parsers=(BaoCmsParser,), url_rule=url_rule)
+
+__all__ = ["FAMILY", "BaoCmsParser", "article_key", "canonicalize"]

@@ -1,4 +1,4 @@
-"""What a portal is, and the base of every article parser.
+"""The base of every article parser, and the helpers the CMS families share.
 
 A parser takes ``(html, url)`` and returns a :class:`ParsedPage`; it never sees a
 Scrapy response. One short method per field, each trying the portal's own markup
@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -23,7 +22,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from parsel import Selector
 
-from dvk_crawl.dates import VIETNAM, PublicationTime, parse_iso, parse_vietnamese_datetime
+from dvk_crawl.dates import PublicationTime, parse_iso, parse_vietnamese_datetime
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line, split_paragraphs
 
@@ -45,54 +44,6 @@ class ParsedPage:
     view_count: int | None = None
     cleanup: list[str] = field(default_factory=list)
     """Names of the cleanup rules that removed something: what ``inspect`` shows."""
-
-
-@dataclass(frozen=True)
-class Portal:
-    """A portal declared once: identity, hosts, URL rules and its layouts' parsers.
-
-    ``parsers`` are tried in order; the first whose ``matches`` accepts the page
-    parses it (a redesign is a new parser class beside the old one).
-    """
-
-    id: str
-    name: str
-    province: str
-    home: str
-    domains: tuple[str, ...]
-    parsers: tuple[type[ArticleParser], ...]
-    article_key: Callable[[str], str | None]
-    canonicalize: Callable[[str], str]
-    former_province: str | None = None
-    """The province a whole portal belonged to before the 2025 merger (baoyenbai: Yên Bái)."""
-    former_province_markers: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """For portals of a merged province that cover several former ones (baolaocai):
-    ``(former province, place names)`` pairs; an article naming one of the places
-    gets that ``former_province``."""
-    language: str = "vi"
-
-    def former_province_of(self, text: str, published: PublicationTime | None = None) -> str | None:
-        """The pre-merger province of an article; markers count only for articles after the merger
-        (before it, a Lào Cai article naming Yên Bái was about a neighbour)."""
-        if self.former_province:
-            return self.former_province
-        if published is not None and published.moment < MERGER:
-            return None
-        text = normalize_line(text)
-        for province, places in self.former_province_markers:
-            if any(_names_place(text, place) for place in places):
-                return province
-        return None
-
-    def owns_host(self, host: str) -> bool:
-        host = host.lower().split(":")[0]
-        return any(host == d or host.endswith("." + d) for d in self.domains)
-
-    def parser_for(self, page: Selector) -> type[ArticleParser]:
-        for parser in self.parsers:
-            if parser.matches(page):
-                return parser
-        return self.parsers[-1]
 
 
 class ArticleParser:
@@ -349,8 +300,6 @@ class ArticleParser:
         return kept
 
 
-# Resolution 202/2025/QH15: provinces merged and districts abolished on 1 July 2025.
-MERGER = datetime(2025, 7, 1, tzinfo=VIETNAM)
 ATTACHMENT_LINK = re.compile(
     r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|zip|rar|7z|jpe?g|png|gif|webp|tiff?)(\?|#|$)", re.IGNORECASE
 )
@@ -368,13 +317,6 @@ def image_source(img: Any) -> str | None:
         if value and not value.startswith("data:"):
             return value
     return None
-
-
-def _names_place(text: str, place: str) -> bool:
-    """Whether the text names the place: any case but all lower ("Yên Bình", "YÊN BÌNH";
-    not "cuộc sống yên bình", where the words mean "peaceful")."""
-    pattern = re.compile(rf"(?<!\w){re.escape(normalize_line(place))}(?!\w)", re.IGNORECASE)
-    return any(match.group(0) != match.group(0).lower() for match in pattern.finditer(text))
 
 
 def attachment_links(scope: Selector, absolute: Callable[[str], str]) -> list[str]:

@@ -1,8 +1,8 @@
-"""Cổng thông tin điện tử tỉnh Quảng Ngãi (quangngai.gov.vn and its member portals).
+"""The family of quangngai.gov.vn and its member portals: Liferay 6.2, then the post-2025 platform.
 
 Two platforms, one portal, chosen per page by markup (``Portal.parsers`` order):
 
-* 2012 – mid-2025, Liferay 6.2 (:mod:`dvk_crawl.portals.liferay_asset`), the
+* 2012 – mid-2025, Liferay 6.2 (:mod:`dvk_crawl.families.liferay_asset`), the
   province site and a member portal per district, e.g.
   ``https://minhlong.quangngai.gov.vn/web/minhlong/xem-chi-tiet/-/asset_publisher/Content/<url-title>?4029104``.
 * Since mid-2025, the new platform (:class:`QuangNgaiPortalParser`):
@@ -10,6 +10,9 @@ Two platforms, one portal, chosen per page by markup (``Portal.parsers`` order):
   ``/upload/<siteId>/<yyyymmdd>/``, sub-sites for the new communes
   (``mangden.quangngai.gov.vn``). Old Liferay URLs may redirect there; the record
   then takes the new URL's key.
+
+Listings: Liferay's asset-publisher lists (``div.asset-abstract``) and the new
+platform's ``div.news-item`` (:data:`LISTING_MARKUP`, :func:`listing_date`).
 
 Article keys:
 
@@ -34,9 +37,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
 
-from dvk_crawl.dates import PublicationTime
-from dvk_crawl.portals.base import ArticleParser, Portal, image_source, split_authors, unique
-from dvk_crawl.portals.liferay_asset import LiferayAssetParser
+from dvk_crawl.dates import PublicationTime, parse_vietnamese_datetime
+from dvk_crawl.families import Family, FixedUrlRule
+from dvk_crawl.families.base import ArticleParser, image_source, split_authors, unique
+from dvk_crawl.families.liferay_asset import LiferayAssetParser
+from dvk_crawl.listing_pages import ListingMarkup
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -169,39 +174,27 @@ class QuangNgaiPortalParser(ArticleParser):
         return images
 
 
-PORTALS = (
-    Portal(
-        id="quangngai",
-        name="Cổng thông tin điện tử tỉnh Quảng Ngãi",
-        province="Quảng Ngãi",
-        home="https://quangngai.gov.vn",
-        # Member portals are sub-domains (minhlong.quangngai.gov.vn); baoquangngai.vn is
-        # the provincial newspaper, another portal.
-        domains=(DOMAIN,),
-        parsers=(LiferayAssetParser, QuangNgaiPortalParser),
-        article_key=article_key,
-        canonicalize=canonicalize,
-        # Kon Tum merged into Quảng Ngãi on 1 July 2025; its former districts and town.
-        former_province_markers=(
-            (
-                "Kon Tum",
-                (
-                    "Kon Tum",
-                    "Đăk Glei",
-                    "Đắk Glei",
-                    "Ngọc Hồi",
-                    "Đăk Tô",
-                    "Đắk Tô",
-                    "Kon Plông",
-                    "Kon Rẫy",
-                    "Đăk Hà",
-                    "Đắk Hà",
-                    "Sa Thầy",
-                    "Tu Mơ Rông",
-                    "Ia H'Drai",
-                    "Măng Đen",
-                ),
-            ),
-        ),
-    ),
+def url_rule() -> FixedUrlRule:
+    return FixedUrlRule(article_key, canonicalize)
+
+
+# Liferay lists articles as ``div.asset-abstract`` (its date in ``.asset-metadata``);
+# the new platform as ``div.news-item``. The base rule (article/li/*item*) misses the first.
+LISTING_MARKUP = ListingMarkup(item_classes=("asset-abstract", "item"))
+# The item's own date element first: its summary often starts "Sáng ngày 25/9/2023",
+# which read together with the time of the date line makes a wrong date.
+ITEM_DATE = ".metadata-publish-date, .asset-metadata, .news-date"
+
+
+def listing_date(item: Selector) -> PublicationTime | None:
+    dated = item.css(ITEM_DATE) or item
+    return parse_vietnamese_datetime(" ".join(dated.css("::text").getall()))
+
+
+FAMILY = Family(
+    name="quangngai_gov",
+    parsers=(LiferayAssetParser, QuangNgaiPortalParser),
+    url_rule=url_rule,
+    listing_markup=LISTING_MARKUP,
+    listing_date=listing_date,
 )
