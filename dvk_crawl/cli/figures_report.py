@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from dvk_crawl.cli.figures import figures_of
-from dvk_crawl.cli.report import PALETTE, axis, legend, rotated_label, value_grid
+from dvk_crawl.cli.svg import PALETTE, axis, legend, rotated_label, value_grid
 
 LOCALITIES_SHOWN = 8  # the chart's series: the localities with the largest totals
 LARGEST_SHOWN = 10

@@ -13,28 +13,14 @@ import math
 import re
 from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING
 
-from dvk_crawl.cli.stats import RunInfo, stats_rows
+from dvk_crawl.cli.figures_report import ReportedFigure, figures_section
+from dvk_crawl.cli.runs import RunInfo, stats_rows
+from dvk_crawl.cli.svg import PALETTE, axis, legend, rotated_label, value_grid
 from dvk_crawl.dates import FIRST_YEAR, LAST_YEAR
 from dvk_crawl.store.base import PortalStats
 
-if TYPE_CHECKING:
-    from dvk_crawl.cli.figures_report import ReportedFigure
-
 _MONTH = re.compile(r"(?P<year>\d{4})-(?:0[1-9]|1[0-2])")
-PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-)
 RUNS_PER_SPIDER = 20  # the runs chart shows each spider's newest runs
 
 _CSS = """
@@ -64,8 +50,6 @@ def render_report(
     figures: list[ReportedFigure] | None = None,
 ) -> str:
     """The page; ``figures`` (``figures_report.collect_figures``) adds the campaign figures section."""
-    from dvk_crawl.cli.figures_report import figures_section  # it draws with this module's helpers
-
     generated = generated_at or datetime.now(UTC).isoformat(timespec="seconds")
     rows = stats_rows(portals, runs)
     parts = [
@@ -137,36 +121,6 @@ def month_range(first: str, last: str) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def axis(value: int, ticks: int = 4) -> tuple[int, int]:
-    """A round axis top at or above ``value`` and a whole-number step (1, 2, 5 × 10^k)."""
-    rough = max(1.0, value / ticks)
-    magnitude = 10 ** math.floor(math.log10(rough))
-    step = next(int(m * magnitude) for m in (1, 2, 5, 10) if m * magnitude >= rough)
-    return max(step, math.ceil(value / step) * step), step
-
-
-def legend(entries: list[tuple[str, str]]) -> str:
-    items = "".join(f'<span><i style="background:{color}"></i>{escape(name)}</span>' for name, color in entries)
-    return f'<p class="legend">{items}</p>'
-
-
-def rotated_label(x: float, y: float, text: str) -> str:
-    """An axis label under a bar, turned so that long labels do not overlap."""
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="end" transform="rotate(-60 {x:.1f} {y:.1f})">{escape(text)}</text>'
-    )
-
-
-def value_grid(left: float, right_edge: float, base: float, top: int, step: int, scale: float) -> list[str]:
-    """The horizontal lines and labels of a vertical value axis, from ``base`` up to ``top``."""
-    out = []
-    for value in range(0, top + 1, step):
-        y = base - value * scale
-        out.append(f'<line x1="{left}" x2="{right_edge:.0f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
-    return out
 
 
 def months_chart(portals: list[PortalStats]) -> str:
