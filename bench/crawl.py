@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import THROTTLING_OFF, Crawl, load_average, run_crawl, spread, write_json
 from bench.site import build_site
-from dvk_crawl.replica.server import serve
+from dvk_crawl.replica import serve
 
 GOAL_RATE = 25.0
 GOAL_RSS_MB = 300.0

@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from bench.common import THROTTLING_OFF, run_crawl, write_json
 from dvk_crawl.portals.registry import PORTALS
-from dvk_crawl.replica.server import available_sites, serve
+from dvk_crawl.replica import serve
+from dvk_crawl.replica.server import available_sites
 
 GOAL_REQUESTS = 5
 

@@ -17,7 +17,8 @@ import subprocess
 import sys
 
 from dvk_crawl.extensions.runreport import format_summary
-from dvk_crawl.replica.server import SITES_DIR, serve
+from dvk_crawl.replica import serve
+from dvk_crawl.replica.server import SITES_DIR
 from dvk_crawl.store import open_store
 from dvk_crawl.storefiles import store_data_dir, store_feed_path
 

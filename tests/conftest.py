@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from dvk_crawl.replica.server import SITES_DIR, serve
+from dvk_crawl.replica import serve
+from dvk_crawl.replica.server import SITES_DIR
 from tests.services import postgres_server, postgres_url, redis_prefix, redis_server  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent

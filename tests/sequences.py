@@ -43,7 +43,7 @@ from dvk_crawl.cli.main import main as dvk_crawl_cli
 from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.dates import VIETNAM
 from dvk_crawl.portals.registry import get_portal
-from dvk_crawl.replica.server import serve
+from dvk_crawl.replica import serve
 from dvk_crawl.replica.synthetic import (  # the generator's article text and page markup, reused as they are
     _XML_HEAD,
     _article,

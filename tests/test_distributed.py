@@ -26,7 +26,7 @@ from dvk_crawl.distributed import ArticleClaims, CrawlRegister, DistributedCrawl
 from dvk_crawl.pipelines.dedup import DedupPipeline
 from dvk_crawl.pipelines.store import StorePipeline
 from dvk_crawl.record import Article
-from dvk_crawl.replica.server import serve
+from dvk_crawl.replica import serve
 from dvk_crawl.replica.synthetic import build_site
 from dvk_crawl.store import crawler_store, open_store
 from dvk_crawl.text import content_hash

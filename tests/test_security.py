@@ -20,8 +20,8 @@ from dvk_crawl.cli import fetch
 from dvk_crawl.cli.record import case_name
 from dvk_crawl.config import PROJECT_DIR
 from dvk_crawl.portals.registry import get_portal
-from dvk_crawl.replica.faults import FaultServer
-from dvk_crawl.replica.server import LOOPBACK, ReplicaServer, available_sites
+from dvk_crawl.replica import replica_server
+from dvk_crawl.replica.server import LOOPBACK, available_sites
 from dvk_crawl.spiders.base import PortalSpider
 from dvk_crawl.store.base import record_filter_sql
 
@@ -335,7 +335,7 @@ def test_fixture_folder_names_from_urls_are_sanitised(url: str) -> None:
 
 
 def test_replica_servers_bind_to_loopback_only() -> None:
-    servers = [ReplicaServer(site) for site in available_sites()] + [FaultServer("faults")]
+    servers = [replica_server(site) for site in available_sites()]
     try:
         assert {server._httpd.server_address[0] for server in servers} == {LOOPBACK} == {"127.0.0.1"}
     finally:

@@ -11,7 +11,8 @@ import contextlib
 import sys
 import threading
 
-from dvk_crawl.replica.server import available_sites, serve
+from dvk_crawl.replica import serve
+from dvk_crawl.replica.server import available_sites
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,15 +16,15 @@ Query strings are compared after decoding and sorting their parameters, so
 ``/tim-kiem/?page=2&q=d%C3%A2n`` and ``/tim-kiem/?q=dân&page=2`` are one route.
 The server binds to 127.0.0.1 only. Route keys this module does not read (``fault``,
 ``body_encoding``, …) go to ``Route.options``: a site with such keys is served in the
-fault mode of :mod:`dvk_crawl.replica.faults`.
+fault mode of :mod:`dvk_crawl.replica.faults`, which :func:`dvk_crawl.replica.serve` picks
+for them.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -138,7 +138,7 @@ class ReplicaServer:
 
     def __init__(self, site: str, port: int = 0, sites_dir: Path = SITES_DIR) -> None:
         routes = load_site(site, sites_dir)
-        handler = type(f"{site}Handler", (_handler_base(routes),), {"routes": routes})
+        handler = type(f"{site}Handler", (ReplicaHandler,), {"routes": routes})
         self.handler: type[ReplicaHandler] = handler
         self.site = site
         self._httpd = ThreadingHTTPServer((LOOPBACK, port), handler)
@@ -157,22 +157,3 @@ class ReplicaServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
-
-
-def _handler_base(routes: dict[str, Route]) -> type[ReplicaHandler]:
-    if not any(route.options for route in routes.values()):
-        return ReplicaHandler
-    from dvk_crawl.replica.faults import FaultHandler  # faults builds on this module
-
-    return FaultHandler
-
-
-@contextmanager
-def serve(*sites: str, sites_dir: Path = SITES_DIR) -> Iterator[dict[str, str]]:
-    """Serve the named sites (all when none are named); yield ``{site: base_url}``."""
-    servers = [ReplicaServer(s, sites_dir=sites_dir).start() for s in sites or available_sites(sites_dir)]
-    try:
-        yield {s.site: s.base_url for s in servers}
-    finally:
-        for server in servers:
-            server.stop()
