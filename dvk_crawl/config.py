@@ -17,6 +17,8 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from dvk_crawl.storeurl import store_kind
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 SeedsPath = Path | zipfile.Path
@@ -158,9 +160,7 @@ def _check_value(name: str, value: Any) -> None:
                 f"setting {name}: unknown language code(s) {', '.join(unknown)}; use langdetect codes such as vi, en"
             )
     elif name == "DVK_STORE_URL":
-        from dvk_crawl.store import open_store  # the store package reads this module
-
-        open_store(value)  # raises ValueError naming the setting
+        store_kind(value)  # raises ValueError naming the setting
     elif name == "DVK_RUNS_DIR" and Path(value).exists() and not Path(value).is_dir():
         raise ValueError(f"setting {name}={value!r} is a file, not a folder")
 

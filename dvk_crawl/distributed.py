@@ -45,7 +45,7 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from dvk_crawl.config import setting
-from dvk_crawl.store.postgres import display_url
+from dvk_crawl.storeurl import display_url
 
 logger = logging.getLogger(__name__)
 

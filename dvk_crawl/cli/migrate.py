@@ -20,7 +20,7 @@ from typing import Any
 from dvk_crawl.cli.common import CliError, Progress, open_existing_store
 from dvk_crawl.store import ArticleStore, StoreError, open_store
 from dvk_crawl.store.base import TABLES
-from dvk_crawl.store.postgres import display_url
+from dvk_crawl.storeurl import display_url
 
 DEFAULT_BATCH = 500
 

@@ -35,7 +35,7 @@ from dvk_crawl.seeds import portals_dir
 from dvk_crawl.spiders.base import PortalSpider
 from dvk_crawl.store import StoreError, open_store
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
-from dvk_crawl.store.postgres import display_url
+from dvk_crawl.storeurl import display_url
 
 
 class Command(ScrapyCrawlCommand):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from dvk_crawl.config import setting
 from dvk_crawl.store.base import ArticleStore, StoreError
 from dvk_crawl.store.sqlite import SqliteStore
+from dvk_crawl.storeurl import store_kind
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -20,24 +20,12 @@ __all__ = ["ArticleStore", "SqliteStore", "StoreError", "crawler_store", "open_s
 def open_store(url: str) -> ArticleStore:
     """A store (not yet opened) for ``sqlite:///relative/path``, ``sqlite:////absolute/path``
     or ``postgresql://user@host:port/database`` (``postgres://`` too)."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = url.removeprefix("sqlite:///")
-        if not path:
-            raise ValueError(f"DVK_STORE_URL={url!r} names no file; use sqlite:///data/dvk.sqlite")
-        return SqliteStore(Path(path))
-    if parts.scheme in ("postgresql", "postgres"):
-        # Imported here: psycopg is needed only by those who store in PostgreSQL.
-        from dvk_crawl.store.postgres import PostgresStore, display_url
+    if store_kind(url) == "sqlite":
+        return SqliteStore(Path(url.removeprefix("sqlite:///")))
+    # Imported here: psycopg is needed only by those who store in PostgreSQL.
+    from dvk_crawl.store.postgres import PostgresStore
 
-        if not parts.path.strip("/"):
-            raise ValueError(
-                f"DVK_STORE_URL={display_url(url)!r} names no database; use postgresql://user@host:5432/database"
-            )
-        return PostgresStore(url)
-    raise ValueError(
-        f"DVK_STORE_URL={url!r}: unsupported store; use sqlite:///<path> or postgresql://user@host:5432/database"
-    )
+    return PostgresStore(url)
 
 
 _CRAWL_STORES: WeakKeyDictionary[Crawler, ArticleStore] = WeakKeyDictionary()

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -41,6 +40,7 @@ from dvk_crawl.store.base import (
     record_filter_sql,
 )
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
+from dvk_crawl.storeurl import display_url
 
 SCHEMA_VERSION = 3
 _MIGRATIONS: dict[int, list[str]] = {
@@ -115,15 +115,6 @@ _MIGRATIONS: dict[int, list[str]] = {
 }
 _STREAM_BATCH = 64  # rows per round trip of a server-side cursor
 _CURSORS = itertools.count()  # names of server-side cursors, unique per process
-
-
-def display_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def advisory_key(*names: str) -> int:
