@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.families import Family, FixedUrlRule
 from dvk_crawl.families.base import ArticleParser, split_authors, unique
+from dvk_crawl.families.family import Family, FixedUrlRule
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 

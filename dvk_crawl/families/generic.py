@@ -24,7 +24,6 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.families import Family
 from dvk_crawl.families.base import (
     ArticleParser,
     flatten_layout_tables,
@@ -32,6 +31,7 @@ from dvk_crawl.families.base import (
     split_authors,
     unique,
 )
+from dvk_crawl.families.family import Family
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 

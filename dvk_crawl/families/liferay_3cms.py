@@ -28,8 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime, from_epoch_millis
-from dvk_crawl.families import Family
 from dvk_crawl.families.base import ArticleParser, attachment_links, drop_node, image_source, split_authors
+from dvk_crawl.families.family import Family
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 

@@ -38,8 +38,8 @@ from urllib.parse import urlsplit, urlunsplit
 from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime, parse_vietnamese_datetime
-from dvk_crawl.families import Family, FixedUrlRule
 from dvk_crawl.families.base import ArticleParser, image_source, split_authors, unique
+from dvk_crawl.families.family import Family, FixedUrlRule
 from dvk_crawl.families.liferay_asset import LiferayAssetParser
 from dvk_crawl.listing_pages import ListingMarkup
 from dvk_crawl.record import Image
