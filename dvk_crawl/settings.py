@@ -44,7 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
     "dvk_crawl.downloadermiddlewares.replica_port.ReplicaPortMiddleware": 55,
     "dvk_crawl.archive.middleware.RetryAfterMiddleware": 560,
     # Also before RetryMiddleware: a portal's 503/429 is retried after what Retry-After asks.
-    "dvk_crawl.middlewares.RetryAfterMiddleware": 570,
+    "dvk_crawl.downloadermiddlewares.retry_after.PortalRetryAfterMiddleware": 570,
     # Before RedirectMiddleware (600) sees a redirect answer: links redirecting to another key.
     "dvk_crawl.downloadermiddlewares.redirects.RedirectedKeyMiddleware": 650,
 }

@@ -30,9 +30,9 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from dvk_crawl import extract_article
+from dvk_crawl.downloadermiddlewares.retry_after import PortalRetryAfterMiddleware
 from dvk_crawl.extract import decode_page
 from dvk_crawl.failures import failure_reason
-from dvk_crawl.middlewares import RetryAfterMiddleware
 from dvk_crawl.outcomes import is_transient
 from dvk_crawl.replica.faults import FaultServer, to_windows_1258
 from dvk_crawl.replica.server import SITES_DIR
@@ -249,7 +249,7 @@ def test_http_errors_keep_their_status() -> None:
     ],
 )
 def test_retry_after_wait(header: bytes | None, meta: dict[str, Any], wait: float) -> None:
-    middleware = RetryAfterMiddleware(StatsCollector(get_crawler()), {503, 429}, retry_times=2, max_wait=60.0)
+    middleware = PortalRetryAfterMiddleware(StatsCollector(get_crawler()), {503, 429}, retry_times=2, max_wait=60.0)
     headers = {"Retry-After": header} if header else {}
     response = HtmlResponse("https://baohatinh.vn/a-post1.html", status=503, headers=headers)
     assert middleware.wait_for(Request(response.url, meta=meta), response) == wait

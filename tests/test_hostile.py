@@ -38,9 +38,9 @@ from dvk_crawl.cli.main import main
 from dvk_crawl.cli.report import months_chart
 from dvk_crawl.dates import parse_iso, parse_rfc822, parse_vietnamese_datetime
 from dvk_crawl.downloadermiddlewares.replica_port import ReplicaPortMiddleware
+from dvk_crawl.downloadermiddlewares.retry_after import PortalRetryAfterMiddleware
 from dvk_crawl.extract import decode_page, extract_article, extract_with_details
 from dvk_crawl.failures import failure_reason
-from dvk_crawl.middlewares import RetryAfterMiddleware
 from dvk_crawl.record import Image
 from dvk_crawl.replica.server import SITES_DIR
 from dvk_crawl.sanitise import FIELD_LIMITS, LIST_LIMIT, cap_fields
@@ -355,12 +355,12 @@ def test_script_and_data_urls_are_never_stored(scheme_url: str) -> None:
     assert stat(spider, "clean/unsafe_links") >= 1
 
 
-def retry_answer(header: bytes) -> tuple[RetryAfterMiddleware, Any]:
+def retry_answer(header: bytes) -> tuple[PortalRetryAfterMiddleware, Any]:
     from scrapy.utils.test import get_crawler
 
     crawler = get_crawler()
     crawler.stats.open_spider()
-    middleware = RetryAfterMiddleware(crawler.stats, {503}, 2, 60.0)
+    middleware = PortalRetryAfterMiddleware(crawler.stats, {503}, 2, 60.0)
     response = Response("https://baohatinh.vn/a-post1.html", status=503, headers={"Retry-After": header})
     return middleware, (Request(response.url), response)
 

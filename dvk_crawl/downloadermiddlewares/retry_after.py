@@ -1,6 +1,6 @@
 """Downloader middlewares of the portal crawl.
 
-:class:`RetryAfterMiddleware`: Scrapy's RetryMiddleware retries a 503 or 429 at once,
+:class:`PortalRetryAfterMiddleware`: Scrapy's RetryMiddleware retries a 503 or 429 at once,
 whatever the answer's ``Retry-After`` asks. A portal under load (or behind a rate
 limiter) answers the retry with another 503, and after ``RETRY_TIMES`` the article
 is lost for this run. This middleware sits before RetryMiddleware in the response
@@ -27,7 +27,7 @@ from dvk_crawl.archive.middleware import retry_after_seconds
 from dvk_crawl.config import setting
 
 
-class RetryAfterMiddleware:
+class PortalRetryAfterMiddleware:
     """Reads ``DVK_RETRY_AFTER_MAX`` and Scrapy's ``RETRY_HTTP_CODES`` and ``RETRY_TIMES``."""
 
     def __init__(self, stats: StatsCollector, retry_codes: set[int], retry_times: int, max_wait: float) -> None:
@@ -37,7 +37,7 @@ class RetryAfterMiddleware:
         self.max_wait = max_wait
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> PortalRetryAfterMiddleware:
         settings = crawler.settings
         if not settings.getbool("RETRY_ENABLED"):
             raise NotConfigured
