@@ -30,11 +30,50 @@ class SettingSpec:
     default: Any
     kind: str  # "str", "int", "float", "bool", "list"
     help: str
+    check: Callable[[str, Any], str | None] | None = None
+    """Beyond the type: what is wrong with the converted value of setting ``name``, or None."""
+
+
+def _at_least(minimum: int) -> Callable[[str, Any], str | None]:
+    return lambda name, value: None if value >= minimum else f"setting {name}={value} must be at least {minimum}"
+
+
+def _similarity(name: str, value: float) -> str | None:
+    return None if 0 < value <= 1 else f"setting {name}={value} must be a similarity above 0 and at most 1"
+
+
+def _languages(name: str, codes: list[str]) -> str | None:
+    unknown = [code for code in codes if code not in language_codes()]
+    if not unknown:
+        return None
+    return f"setting {name}: unknown language code(s) {', '.join(unknown)}; use langdetect codes such as vi, en"
+
+
+def _store_url(name: str, url: str) -> str | None:
+    try:
+        store_kind(url)  # its message names the setting
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _folder_or_nothing(name: str, path: str) -> str | None:
+    there = Path(path)
+    return f"setting {name}={path!r} is a file, not a folder" if there.exists() and not there.is_dir() else None
+
+
+def _scheme_and_host(name: str, url: str) -> str | None:
+    if re.match(r"^https?://[^/\s]+/?$", url):
+        return None
+    return f"setting {name}={url!r} must be a scheme and host, e.g. https://web.archive.org"
 
 
 SETTINGS: dict[str, SettingSpec] = {
     "DVK_STORE_URL": SettingSpec(
-        "sqlite:///data/dvk.sqlite", "str", "Where articles are stored: sqlite:///<path> or postgresql://host/database."
+        "sqlite:///data/dvk.sqlite",
+        "str",
+        "Where articles are stored: sqlite:///<path> or postgresql://host/database.",
+        check=_store_url,
     ),
     "DVK_STORE_BATCH_SIZE": SettingSpec(20, "int", "Articles written per store transaction."),
     "DVK_STORE_FLUSH_SECONDS": SettingSpec(
@@ -48,7 +87,9 @@ SETTINGS: dict[str, SettingSpec] = {
         " (default: the checkout's seeds/, or the copy installed with the package).",
     ),
     "DVK_KEYWORDS_FILE": SettingSpec("", "str", "Campaign keywords, one per line (default: <seeds>/keywords.txt)."),
-    "DVK_LANGUAGES": SettingSpec(["vi"], "list", "Languages kept (langdetect codes); empty keeps all."),
+    "DVK_LANGUAGES": SettingSpec(
+        ["vi"], "list", "Languages kept (langdetect codes); empty keeps all.", check=_languages
+    ),
     "DVK_STORE_IRRELEVANT": SettingSpec(
         False, "bool", "Store articles that match no campaign keyword too (with relevant=false)."
     ),
@@ -67,21 +108,32 @@ SETTINGS: dict[str, SettingSpec] = {
         50_000, "int", "Entries read per sitemap or sitemap index (the sitemaps.org limit); the rest are skipped."
     ),
     "DVK_NEARDUP_THRESHOLD": SettingSpec(
-        0.8, "float", "Estimated Jaccard similarity (5-syllable shingles) from which an article is a near duplicate."
+        0.8,
+        "float",
+        "Estimated Jaccard similarity (5-syllable shingles) from which an article is a near duplicate.",
+        check=_similarity,
     ),
     # The default is the default store's: dvk_crawl.storefiles sets the runs folder beside any other store.
     "DVK_RUNS_DIR": SettingSpec(
-        "data/runs", "str", "Run files go to <dir>/<spider>/<UTC timestamp>.json (default: runs/ beside the store)."
+        "data/runs",
+        "str",
+        "Run files go to <dir>/<spider>/<UTC timestamp>.json (default: runs/ beside the store).",
+        check=_folder_or_nothing,
     ),
     "DVK_PROGRESS_INTERVAL": SettingSpec(
         10.0, "float", "Seconds between progress lines (items/s, stored, dropped) during a crawl; 0 turns them off."
     ),
     "DVK_ARCHIVE_BASE_URL": SettingSpec(
-        "https://web.archive.org", "str", "The web archive (CDX API and replay) that -a source=archive reads."
+        "https://web.archive.org",
+        "str",
+        "The web archive (CDX API and replay) that -a source=archive reads.",
+        check=_scheme_and_host,
     ),
-    "DVK_ARCHIVE_CONCURRENCY": SettingSpec(2, "int", "Requests to the archive at once, at most."),
+    "DVK_ARCHIVE_CONCURRENCY": SettingSpec(2, "int", "Requests to the archive at once, at most.", check=_at_least(1)),
     "DVK_ARCHIVE_DELAY": SettingSpec(3.0, "float", "Seconds between two requests to the archive, at least."),
-    "DVK_ARCHIVE_PAGE_SIZE": SettingSpec(1000, "int", "Captures per CDX request (the listing is paged)."),
+    "DVK_ARCHIVE_PAGE_SIZE": SettingSpec(
+        1000, "int", "Captures per CDX request (the listing is paged).", check=_at_least(1)
+    ),
     "DVK_DISTRIBUTED": SettingSpec(
         False, "bool", "Share one crawl among several processes through Redis (REDIS_URL) and a PostgreSQL store."
     ),
@@ -151,36 +203,31 @@ def language_codes() -> frozenset[str]:
     return frozenset(path.name for path in Path(PROFILES_DIRECTORY).iterdir())
 
 
-def _check_value(name: str, value: Any) -> None:
-    """Checks of single settings beyond their type."""
-    if name == "DVK_LANGUAGES":
-        unknown = [code for code in value if code not in language_codes()]
-        if unknown:
-            raise ValueError(
-                f"setting {name}: unknown language code(s) {', '.join(unknown)}; use langdetect codes such as vi, en"
-            )
-    elif name == "DVK_STORE_URL":
-        store_kind(value)  # raises ValueError naming the setting
-    elif name == "DVK_RUNS_DIR" and Path(value).exists() and not Path(value).is_dir():
-        raise ValueError(f"setting {name}={value!r} is a file, not a folder")
-
-
 def validate_settings(settings: BaseSettings) -> None:
-    """Raise ``ValueError`` naming the first unknown or malformed ``DVK_`` setting."""
+    """Raise ``ValueError`` naming the first unknown or malformed ``DVK_`` setting.
+
+    ``scrapy crawl`` runs it before the crawl starts (one line, exit 2); the add-on
+    :class:`SettingsCheck` runs it for every other way of starting a crawler."""
     for name in sorted(key for key in settings.attributes if key.startswith("DVK_")):
         if name not in SETTINGS:
             known = ", ".join(sorted(SETTINGS))
             raise ValueError(f"unknown setting {name}; known DVK_ settings: {known}")
+        spec = SETTINGS[name]
         try:
             value = setting(settings, name)
         except (TypeError, ValueError) as error:
             raise ValueError(f"setting {name}: {error}") from None
-        if SETTINGS[name].kind in ("int", "float") and value < 0:
+        if spec.kind in ("int", "float") and value < 0:
             raise ValueError(f"setting {name}={value} must not be negative")
-        if name == "DVK_NEARDUP_THRESHOLD" and not 0 < value <= 1:
-            raise ValueError(f"setting {name}={value} must be a similarity above 0 and at most 1")
-        _check_value(name, value)
-        if name in ("DVK_ARCHIVE_CONCURRENCY", "DVK_ARCHIVE_PAGE_SIZE") and value < 1:
-            raise ValueError(f"setting {name}={value} must be at least 1")
-        if name == "DVK_ARCHIVE_BASE_URL" and not re.match(r"^https?://[^/\s]+/?$", value):
-            raise ValueError(f"setting {name}={value!r} must be a scheme and host, e.g. https://web.archive.org")
+        problem = spec.check(name, value) if spec.check else None
+        if problem:
+            raise ValueError(problem)
+
+
+class SettingsCheck:
+    """Add-on: every crawler checks its ``DVK_`` settings before it starts, also one started
+    with ``CrawlerProcess`` or ``CrawlerRunner`` (Scrapyd, scripts, tests), not only by
+    ``scrapy crawl``. First in ``ADDONS`` so that no other add-on reads a bad value."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        validate_settings(settings)

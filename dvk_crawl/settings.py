@@ -32,11 +32,16 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = PIPELINE_ORDER
+# Every crawler checks its DVK_ settings first, however it was started (dvk_crawl.config).
 # -s DVK_DISTRIBUTED=1: the request queue and dupefilter move to Redis (scrapy-redis),
 # shared by every worker of a crawl; off, this add-on changes nothing.
 # The feed and the run files go beside the store (dvk_crawl.storefiles): FEEDS is set
 # there, from DVK_STORE_URL, unless given on the command line.
-ADDONS = {"dvk_crawl.distributed.DistributedCrawl": 100, "dvk_crawl.storefiles.StoreFiles": 110}
+ADDONS = {
+    "dvk_crawl.config.SettingsCheck": 0,
+    "dvk_crawl.distributed.DistributedCrawl": 100,
+    "dvk_crawl.storefiles.StoreFiles": 110,
+}
 # Before RetryMiddleware (550) in the response chain: a 429/503 from the web archive
 # makes its download slot wait what Retry-After asks before the retry.
 DOWNLOADER_MIDDLEWARES = {

@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings
+from scrapy.spiders import Spider
+from scrapy.utils.project import get_project_settings
 
-from dvk_crawl.config import PROJECT_DIR, SETTINGS, validate_settings
+from dvk_crawl.config import PROJECT_DIR, SETTINGS, SettingsCheck, validate_settings
 from dvk_crawl.keywords import SeedFileError, load_keywords
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError, parse_spider_arguments
@@ -138,3 +141,32 @@ def test_every_dvk_setting_rejects_a_value_of_the_wrong_type() -> None:
             continue
         with pytest.raises(ValueError, match=rf"setting {name}"):
             validate_settings(Settings({name: "not-a-value"}))
+
+
+# -- CrawlerProcess users get the same checks as scrapy crawl -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"DVK_LANGUAGES": "vi,xx"}, r"setting DVK_LANGUAGES: unknown language code\(s\) xx"),
+        ({"DVK_ARCHIVE_CONCURRENCY": "0"}, "setting DVK_ARCHIVE_CONCURRENCY=0 must be at least 1"),
+        ({"DVK_STORE_URL": "mysql://h/db"}, "DVK_STORE_URL='mysql://h/db': unsupported store"),
+        ({"DVK_SINCE": "2024-01-01"}, "unknown setting DVK_SINCE"),
+    ],
+)
+def test_a_crawler_started_without_scrapy_crawl_checks_its_settings(bad: dict[str, str], message: str) -> None:
+    """The add-on runs the checks when the crawler applies its settings, before anything is fetched."""
+    settings = get_project_settings()
+    settings.setdict(bad, priority="cmdline")
+    crawler = Crawler(Spider, settings)
+    with pytest.raises(ValueError, match=message):
+        crawler._apply_settings()
+
+
+def test_a_crawler_with_good_settings_starts_past_the_check() -> None:
+    settings = get_project_settings()
+    settings.setdict({"DVK_LANGUAGES": "vi,en"}, priority="cmdline")
+    crawler = Crawler(Spider, settings)
+    crawler.addons.load_settings(crawler.settings)
+    assert any(isinstance(addon, SettingsCheck) for addon in crawler.addons.addons)
