@@ -193,6 +193,19 @@ def test_the_source_line_is_not_an_author() -> None:
     assert parse(html, path).authors() == []
 
 
+def test_without_an_article_panel_the_sidebar_gives_no_field() -> None:
+    """A teaser's lead, date and author line are never the article's: fields come from the
+    panel or the body, not from the page."""
+    html = """<html><head><meta name="generator" content="NukeViet v4.5"></head><body>
+    <div class="sidebar"><div class="hometext">Lời dẫn của một tin khác trong khối tin mới.</div>
+    <span class="h5">Thứ hai - 01/01/2024 08:00</span><p>Tác giả: Người Khác</p></div>
+    <div id="news-bodyhtml"><p>Đoạn thân bài duy nhất của bài viết, đủ dài để trafilatura giữ lại nguyên vẹn.</p></div>
+    </body></html>"""
+    parsed = parse(html).parse()
+    assert (parsed.lead, parsed.published, parsed.authors) == (None, None, [])
+    assert parsed.paragraphs == ["Đoạn thân bài duy nhất của bài viết, đủ dài để trafilatura giữ lại nguyên vẹn."]
+
+
 # -- listings -----------------------------------------------------------------------
 
 

@@ -179,10 +179,21 @@ class NukeVietNewsParser(ArticleParser):
                     return node
         return None
 
+    @cached_property
+    def scope(self) -> Selector | None:
+        """Where the article's own fields are: its panel, else its body; never the whole page,
+        whose sidebar teasers carry their own dates, leads and names."""
+        return self.article if self.article is not None else super().body_container()
+
+    @cached_property
+    def scope_text(self) -> str:
+        return normalize_line(" ".join(self.scope.css("::text").getall())) if self.scope is not None else ""
+
     def in_article(self, *selectors: str) -> str | None:
-        scope = self.article if self.article is not None else self.page
+        if self.scope is None:
+            return None
         for selector in selectors:
-            for node in scope.css(selector):
+            for node in self.scope.css(selector):
                 text = normalize_line(" ".join(node.css("::text").getall()))
                 if text:
                     return text
@@ -208,20 +219,18 @@ class NukeVietNewsParser(ArticleParser):
     def published_at(self) -> PublicationTime | None:
         """The date line, the schema.org ``datePublished``, ``article:published_time``, then a
         weekday-dash line anywhere in the panel (a theme that renamed ``span.h5``)."""
-        scope = self.article if self.article is not None else self.page
-        panel_text = normalize_line(" ".join(scope.css("::text").getall()))
         return self.first_time(
             self.in_article(*self.DATE),
-            scope.css('[itemprop="datePublished"]::attr(content), [itemprop="datePublished"]::text').get(),
+            self.page.css('[itemprop="datePublished"]::attr(content), [itemprop="datePublished"]::text').get(),
             self.meta("article:published_time"),
-            find_weekday_date_line(panel_text),
+            find_weekday_date_line(self.scope_text),
         )
 
     def authors(self) -> list[str]:
         """ "Tác giả: …" after the body; else a right-aligned or bold name closing the body
         (editors who leave the author field empty type it there); else the meta tags."""
-        scope = self.article if self.article is not None else self.page
-        for node in scope.xpath(".//p | .//div[not(.//p)]"):
+        lines = self.scope.xpath(".//p | .//div[not(.//p)]") if self.scope is not None else []
+        for node in lines:
             match = self.AUTHOR_LINE.match(normalize_line(" ".join(node.css("::text").getall())))
             if match:
                 return split_authors(match["name"])
@@ -253,12 +262,11 @@ class NukeVietNewsParser(ArticleParser):
     def images(self) -> list[Image]:
         """The lead image (``figure.article`` by the hometext) and the body's images, each with
         its ``figcaption`` (CKEditor's image2) or the caption block under it."""
-        scope = self.article if self.article is not None else self.body_container()
-        if scope is None:
+        if self.scope is None:
             return []
         title = (self.title() or "").casefold()
         images: list[Image] = []
-        for img in scope.css("img"):
+        for img in self.scope.css("img"):
             if img.xpath("ancestor::*[contains(@class, 'other-news') or contains(@class, 'keywords')]"):
                 continue
             figure = img.xpath("ancestor::figure[1]")
@@ -290,8 +298,7 @@ class NukeVietNewsParser(ArticleParser):
 
     def view_count(self) -> int | None:
         """ "Lượt xem: 356" where a theme prints it in the panel (the default theme does not)."""
-        scope = self.article if self.article is not None else self.page
-        match = self.VIEWS.search(normalize_line(" ".join(scope.css("::text").getall())))
+        match = self.VIEWS.search(self.scope_text)
         return int(re.sub(r"\D", "", match[1])) if match else None
 
 
