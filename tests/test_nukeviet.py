@@ -15,6 +15,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from dvk_crawl import extract_article
+from dvk_crawl.extensions.runreport import format_summary
 from dvk_crawl.families.nukeviet import NukeVietNewsParser, UrlRules
 from dvk_crawl.portals import get_portal, portal_for_url
 from dvk_crawl.replica.server import SITES_DIR
@@ -237,6 +238,13 @@ def test_last_category_page_has_no_next_page() -> None:
     second = HtmlResponse("http://127.0.0.1:8000/index.php/dan-van-kheo/page-2/", body=body, encoding="utf-8")
     assert {PORTAL.article_key(url) for url, _ in spider.listing_items(second)} >= {"1199", "1234"}
     assert spider.next_page_url(second, 2) is None
+
+
+def test_the_summary_table_fits_the_long_portal_id() -> None:
+    row = {"discovered": 7, "fetched": 6, "stored": 4, "copies": 0, "dropped": {"http_404": 1}}
+    lines = format_summary({"ubmttqvn_quangtri": row, "quangtri": row}).splitlines()
+    # every count column ends at the same place, the header's included
+    assert len({line.index("  dropped") if i == 0 else line.index("  http_404") for i, line in enumerate(lines)}) == 1
 
 
 # -- a crawl ------------------------------------------------------------------------
