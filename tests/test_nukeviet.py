@@ -163,6 +163,17 @@ def test_without_any_body_element_the_panel_is_read_without_its_metadata() -> No
         assert noise not in text
 
 
+def test_a_source_line_inside_the_body_cuts_only_when_it_closes_it() -> None:
+    chart = "<p><em>Nguồn: Tổng cục Thống kê</em></p>"
+    closing = "<p>Nguồn: Báo Quảng Trị</p></div>"
+    html = page(HAI_LANG).replace("<p><strong>Cách làm từ cơ sở</strong></p>", chart)
+    html = html.replace('</p>\n</div>\n<div class="margin-bottom-lg">', "</p>\n" + closing + "\n<div>", 1)
+    assert chart in html and closing in html
+    paragraphs = parse(html).parse().paragraphs
+    assert "Nguồn: Tổng cục Thống kê" in paragraphs
+    assert paragraphs[-1].endswith("đô thị văn minh”.") and len(paragraphs) == 4
+
+
 def test_without_the_h1_the_title_is_og_title() -> None:
     html = page(HAI_LANG).replace('<h1 class="title margin-bottom-lg" itemprop="headline">', '<div class="t">')
     html = html.replace("</h1>", "</div>", 1)

@@ -142,13 +142,15 @@ class NukeVietNewsParser(ArticleParser):
     BODY_NOISE = (*ArticleParser.BODY_NOISE, "figure", "figcaption", ".other-news", ".keywords")
     SECTION = (".breadcrumbs li", "ul.breadcrumb li", '[itemtype$="schema.org/BreadcrumbList"] [itemprop="name"]')
     AUTHOR_LINE = re.compile(r"^Tác giả\s*:\s*(?P<name>.+)$", re.IGNORECASE)
-    # The lines after the body; only reached when the body is read from the article panel.
+    # Headings of what follows an article: never article text, wherever they stand.
     TAIL_MARKERS = (
-        re.compile(r"^(?:Tác giả|Nguồn tin|Nguồn)\s*:", re.IGNORECASE),
         re.compile(r"^Những tin (?:mới|cũ) hơn\s*:?$", re.IGNORECASE),
-        re.compile(r"^(?:Từ khóa|Từ khoá)\s*:", re.IGNORECASE),
         re.compile(r"^Đang truy cập\b", re.IGNORECASE),
     )
+    # The author, source and keyword lines after the body. Read from the panel they start its
+    # tail; inside the body only closing ones go: "Nguồn: Tổng cục Thống kê" under a chart
+    # in mid-article must not cut the rest.
+    CLOSING_LINE = re.compile(r"^(?:Tác giả|Nguồn tin|Nguồn|Từ khóa|Từ khoá)\s*:", re.IGNORECASE)
     LINE_NOISE = (
         re.compile(rf"^{WEEKDAY_DASH_DATE_LINE.pattern}$", re.IGNORECASE),
         re.compile(r"^(?:Khách viếng thăm|Tổng lượt truy cập)\s*:?\s*[\d.]*$", re.IGNORECASE),
@@ -283,6 +285,18 @@ class NukeVietNewsParser(ArticleParser):
         """``#news-bodyhtml``; else the article panel (its tail cut by the markers), never the page."""
         content = super().body_container()
         return content if content is not None else self.article
+
+    def clean_paragraphs(self, paragraphs: list[str], title: str | None, images: list[Image]) -> list[str]:
+        kept = super().clean_paragraphs(paragraphs, title, images)
+        if super().body_container() is None:  # the panel: the first closing line starts the tail
+            cut = next((i for i, p in enumerate(kept) if self.CLOSING_LINE.match(p)), len(kept))
+            kept, dropped = kept[:cut], kept[cut:]
+        else:
+            dropped = []
+            while kept and self.CLOSING_LINE.match(kept[-1]):
+                dropped.insert(0, kept.pop())
+        self.cleanup.extend("closing_line" for _ in dropped[:1])
+        return kept
 
     def prune_container(self, root: Any) -> None:
         """Drop a name line closing the body (the author, see :meth:`authors`); without the
