@@ -162,6 +162,9 @@ class NukeVietNewsParser(ArticleParser):
     )
     VIEWS = re.compile(r"Lượt xem\s*:?\s*(\d[\d.,]*)", re.IGNORECASE)
     CATEGORY_FEED = 'link[rel="alternate"][type="application/rss+xml"][href*="/rss/"]::attr(title)'
+    # An image with its caption: CKEditor's and 4.5's ``figure``, 4.0's ``div#imghome`` (note in ``p > em``).
+    IMAGE_HOLDER = "ancestor::*[self::figure or @id='imghome'][1]"
+    OWN_TEXT = ".//text()[not(ancestor::*[self::figure or @id='imghome'])]"
     TAG_LINKS = '.news_column a[href*="/tag/"], .keywords a'
     GENERIC_CRUMBS = frozenset({"trang chủ", "trang nhất", "home", "tin tức"})
 
@@ -215,8 +218,17 @@ class NukeVietNewsParser(ArticleParser):
         return fallback
 
     def lead(self) -> str | None:
-        """The hometext; never ``meta description``, which a theme may fill with the site's."""
-        return self.in_article(*self.LEAD)
+        """The hometext without the lead image's caption (4.0 puts ``div#imghome`` with its
+        ``<p><em>`` note inside ``#hometext``); never ``meta description``, which a theme may
+        fill with the site's."""
+        if self.scope is None:
+            return None
+        for selector in self.LEAD:
+            for node in self.scope.css(selector):
+                text = normalize_line(" ".join(node.xpath(self.OWN_TEXT).getall()))
+                if text:
+                    return text
+        return None
 
     def published_at(self) -> PublicationTime | None:
         """The date line, the schema.org ``datePublished``, ``article:published_time``, then a
@@ -271,8 +283,8 @@ class NukeVietNewsParser(ArticleParser):
         for img in self.scope.css("img"):
             if img.xpath("ancestor::*[contains(@class, 'other-news') or contains(@class, 'keywords')]"):
                 continue
-            figure = img.xpath("ancestor::figure[1]")
-            image = self.captioned_image(figure[0], "figcaption ::text", title) if figure else None
+            holder = img.xpath(self.IMAGE_HOLDER)
+            image = self.captioned_image(holder[0], "figcaption ::text, p em ::text", title) if holder else None
             if image is None and image_source(img.root):
                 image = Image(self.absolute(image_source(img.root) or ""), None)
             if image is not None and image.url not in {i.url for i in images}:
