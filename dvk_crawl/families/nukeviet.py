@@ -49,6 +49,7 @@ from dvk_crawl.families.base import (
     ArticleParser,
     compiled_css,
     drop_node,
+    first_text_in,
     image_source,
     split_authors,
     unique,
@@ -195,14 +196,7 @@ class NukeVietNewsParser(ArticleParser):
         return normalize_line(" ".join(self.scope.css("::text").getall())) if self.scope is not None else ""
 
     def in_article(self, *selectors: str) -> str | None:
-        if self.scope is None:
-            return None
-        for selector in selectors:
-            for node in self.scope.css(selector):
-                text = normalize_line(" ".join(node.css("::text").getall()))
-                if text:
-                    return text
-        return None
+        return first_text_in(self.scope, *selectors) if self.scope is not None else None
 
     # -- the fields ---------------------------------------------------------------
 
