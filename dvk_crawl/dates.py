@@ -82,7 +82,8 @@ def parse_vietnamese_datetime(text: str) -> PublicationTime | None:
     """Find the first date (and its time, before or after it) in a visible date line.
 
     Handles "04/08/2023 20:15", "Thứ hai, 4/3/2024 | 2:26:47 PM",
-    "9:17, Thứ Ba, 1-12-2020" and "Thứ Tư, 04/03/2026-08:48".
+    "9:17, Thứ Ba, 1-12-2020", "Thứ Tư, 04/03/2026-08:48" and NukeViet's
+    "Thứ năm - 12/06/2025 09:15".
     """
     for pattern in (_TIME_THEN_DATE, _DATE_THEN_TIME):
         match = pattern.search(text)
@@ -91,6 +92,21 @@ def parse_vietnamese_datetime(text: str) -> PublicationTime | None:
             if result is not None:
                 return result
     return None
+
+
+# The weekday-dash date line of NukeViet 4's news module ("Thứ năm - 12/06/2025 09:15":
+# ``nv_date("l - d/m/Y H:i")`` in modules/news, weekday in the site language).
+WEEKDAY_DASH_DATE_LINE = re.compile(
+    r"(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|Chủ\s+nhật)\s*[-–,]\s*\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,]?\s*\d{1,2}:\d{2}(?::\d{2})?)?",
+    re.IGNORECASE,
+)
+
+
+def find_weekday_date_line(text: str) -> str | None:
+    """The first "Thứ năm - 12/06/2025 09:15" line in a page's text (a theme that renamed the
+    date's element still prints it); ``parse_vietnamese_datetime`` reads what this finds."""
+    match = WEEKDAY_DASH_DATE_LINE.search(text)
+    return match.group(0) if match else None
 
 
 def _from_match(parts: dict[str, str | None]) -> PublicationTime | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from dvk_crawl.dates import (
+    find_weekday_date_line,
     from_epoch_millis,
     parse_cli_date,
     parse_iso,
@@ -22,6 +23,10 @@ from dvk_crawl.dates import (
         ("Thứ Tư, 04/03/2026-08:48", "2026-03-04T08:48:00+07:00", "minute"),
         ("28/09/2023 10:48    39", "2023-09-28T10:48:00+07:00", "minute"),
         ("Ngày 5/1/2022", "2022-01-05T00:00:00+07:00", "day"),
+        # NukeViet 4's news module: weekday, dash, d/m/Y H:i; its listings use d/m/Y h:i:s A
+        ("Thứ năm - 12/06/2025 09:15", "2025-06-12T09:15:00+07:00", "minute"),
+        ("Chủ nhật - 01/12/2024 17:05", "2024-12-01T17:05:00+07:00", "minute"),
+        ("12/06/2025 09:15:07 AM", "2025-06-12T09:15:07+07:00", "second"),
     ],
 )
 def test_vietnamese_date_lines(text: str, iso: str, precision: str) -> None:
@@ -51,3 +56,20 @@ def test_cli_dates_name_the_argument() -> None:
     assert parse_cli_date("2023-01-31", "since").isoformat() == "2023-01-31T00:00:00+07:00"
     with pytest.raises(ValueError, match="since='31/01/2023' is not a date"):
         parse_cli_date("31/01/2023", "since")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Tin tức Thứ năm - 12/06/2025 09:15 In bài", "Thứ năm - 12/06/2025 09:15"),
+        ("CHỦ NHẬT - 1/12/2024 7:05 Lượt xem", "CHỦ NHẬT - 1/12/2024 7:05"),
+        ("Thứ sáu - 04/12/2020", "Thứ sáu - 04/12/2020"),
+    ],
+)
+def test_the_weekday_dash_date_line_is_found_in_page_text(text: str, line: str) -> None:
+    assert find_weekday_date_line(text) == line
+
+
+@pytest.mark.parametrize("text", ["Thứ năm 12 tháng 6", "Thứ năm - ngày 12", "ngày 12/06/2025 09:15", ""])
+def test_text_without_a_weekday_dash_date_line(text: str) -> None:
+    assert find_weekday_date_line(text) is None

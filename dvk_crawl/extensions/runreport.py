@@ -151,12 +151,14 @@ def previous_runs(crawler: Crawler, spider: str, limit: int = 10) -> list[dict[s
 
 def format_summary(rows: dict[str, dict[str, Any]]) -> str:
     """A plain-text table: one line per portal, drops spelled out by reason."""
-    lines = [f"{'portal':<12} {'discovered':>10} {'fetched':>8} {'stored':>7} {'copies':>7}  dropped by reason"]
+    width = max([12, *(len(portal) for portal in rows)])  # "ubmttqvn_quangtri" is longer than most ids
+    lines = [f"{'portal':<{width}} {'discovered':>10} {'fetched':>8} {'stored':>7} {'copies':>7}  dropped by reason"]
     for portal, row in rows.items():
         dropped = ", ".join(f"{reason}={n}" for reason, n in row["dropped"].items()) or "-"
         stored, copies = row["stored"], row.get("copies", 0)
-        lines.append(f"{portal:<12} {row['discovered']:>10} {row['fetched']:>8} {stored:>7} {copies:>7}  {dropped}")
-        lines.extend(f"{'':<12} ALERT {alert}" for alert in row.get("alerts", []))
+        counts = f"{row['discovered']:>10} {row['fetched']:>8} {stored:>7} {copies:>7}"
+        lines.append(f"{portal:<{width}} {counts}  {dropped}")
+        lines.extend(f"{'':<{width}} ALERT {alert}" for alert in row.get("alerts", []))
     return "\n".join(lines)
 
 

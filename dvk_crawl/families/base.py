@@ -158,12 +158,7 @@ class ArticleParser:
 
     def first_text(self, *selectors: str) -> str | None:
         """Text of the first selector that yields non-empty text."""
-        for selector in selectors:
-            for node in self.page.css(selector):
-                text = normalize_line(" ".join(node.css("::text").getall()))
-                if text:
-                    return text
-        return None
+        return first_text_in(self.page, *selectors)
 
     def all_texts(self, selector: str) -> list[str]:
         texts = (normalize_line(" ".join(n.css("::text").getall())) for n in self.page.css(selector))
@@ -341,6 +336,16 @@ def is_byline(text: str) -> bool:
     """A bare name line: up to five capitalised words, no sentence punctuation ("Đức Toàn")."""
     words = text.replace(" - ", " ").split()
     return 0 < len(words) <= 5 and len(text) <= 40 and all(w[0].isupper() and w.isalpha() for w in words)
+
+
+def first_text_in(scope: Selector, *selectors: str) -> str | None:
+    """Text of the first selector that yields non-empty text inside ``scope`` (a page, a portlet)."""
+    for selector in selectors:
+        for node in scope.css(selector):
+            text = normalize_line(" ".join(node.css("::text").getall()))
+            if text:
+                return text
+    return None
 
 
 def split_authors(text: str) -> list[str]:

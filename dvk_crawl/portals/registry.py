@@ -90,9 +90,15 @@ def get_portal(portal_id: str) -> Portal:
 
 
 def portal_for_url(url: str) -> Portal:
-    """The portal whose domains include the URL's host."""
-    host = urlsplit(url).hostname or ""
-    for portal in PORTALS.values():
-        if portal.owns_host(host):
-            return portal
-    raise UnknownPortalError(f"no portal serves host {host!r} ({url}); pass portal= to choose one")
+    """The portal whose domains include the URL's host; of several, the one naming the host
+    most closely: ``ubmttqvn.quangtri.gov.vn`` (NukeViet) is its own portal inside the
+    domain ``quangtri.gov.vn`` of the 3CMS portal."""
+    host = (urlsplit(url).hostname or "").lower()
+    owners = [portal for portal in PORTALS.values() if portal.owns_host(host)]
+    if not owners:
+        raise UnknownPortalError(f"no portal serves host {host!r} ({url}); pass portal= to choose one")
+    return max(owners, key=lambda portal: _closest_domain_length(portal, host))
+
+
+def _closest_domain_length(portal: Portal, host: str) -> int:
+    return max(len(d) for d in portal.domains if host == d or host.endswith("." + d))
