@@ -46,6 +46,7 @@ _IGNORED_REASONS = (
     ("Forbidden by robots.txt", "robots_disallowed"),
     ("max redirections reached", "redirect_loop"),
     ("Filtered offsite request", "offsite_redirect"),
+    ("archive ", "archive_stopped"),  # dvk_crawl.archive.middleware.ArchiveStopped: it kept answering 429
 )
 
 
