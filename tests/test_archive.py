@@ -235,6 +235,9 @@ def test_the_fake_cdx_pages_its_listing_with_resume_keys() -> None:
         (["-a", "capture=oldest"], "capture=oldest needs source=archive or source=both"),
         (["-s", "DVK_ARCHIVE_BASE_URL=web.archive.org"], "setting DVK_ARCHIVE_BASE_URL='web.archive.org' must be"),
         (["-s", "DVK_ARCHIVE_CONCURRENCY=0"], "setting DVK_ARCHIVE_CONCURRENCY=0 must be at least 1"),
+        (["-a", "source=archive", "-a", "archives=wayback,ia"], "archives=wayback,ia: unknown archive(s) ia"),
+        (["-s", "DVK_COMMONCRAWL_INDEX_URL=index.commoncrawl.org"], "setting DVK_COMMONCRAWL_INDEX_URL="),
+        (["-s", "DVK_WAYBACK_CDX_PER_MINUTE=-1"], "setting DVK_WAYBACK_CDX_PER_MINUTE=-1.0 must not be negative"),
     ],
 )
 @pytest.mark.slow
