@@ -46,7 +46,8 @@ _IGNORED_REASONS = (
     ("Forbidden by robots.txt", "robots_disallowed"),
     ("max redirections reached", "redirect_loop"),
     ("Filtered offsite request", "offsite_redirect"),
-    ("archive ", "archive_stopped"),  # dvk_crawl.archive.middleware.ArchiveStopped: it kept answering 429
+    # dvk_crawl.archive.middleware.ArchiveStopped: the archive kept answering 429/503.
+    ("Archive stopped for this run", "archive_stopped"),
 )
 
 

@@ -8,11 +8,13 @@ checked as the delays the middleware gives the download slots, never by waiting.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import Request as UrlRequest
 from urllib.request import urlopen
@@ -24,9 +26,11 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from dvk_crawl.archive.budget import parse_archives
-from dvk_crawl.archive.capture import Capture, captures_to_try
+from dvk_crawl.archive.capture import Capture, captures_to_try, replay_url
 from dvk_crawl.archive.cdx import CdxError
 from dvk_crawl.archive.commoncrawl import (
     Crawl,
@@ -42,7 +46,7 @@ from dvk_crawl.archive.middleware import ArchiveStopped, RetryAfterMiddleware
 from dvk_crawl.extensions.runreport import incomplete_because, run_failure, summarize
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.outcomes import is_transient
-from dvk_crawl.record import validate_record
+from dvk_crawl.record import Article, validate_record
 from dvk_crawl.replica.commoncrawl import NO_FAULTS as CC_NO_FAULTS
 from dvk_crawl.replica.commoncrawl import CommonCrawlFaults, CommonCrawlServer, serve_commoncrawl
 from dvk_crawl.replica.server import SITES_DIR
@@ -261,6 +265,49 @@ def test_a_record_that_is_no_warc_response_is_an_error() -> None:
     for bad in (b"", b"<html>not found</html>", gzip.compress(b"WARC/1.0\r\nbroken")):
         with pytest.raises(CdxError):
             read_warc_response(bad)
+
+
+def warc_member(url: str, status: int, body: bytes) -> bytes:
+    """One WARC response record in a gzip member, as a Common Crawl byte range holds it."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    http = StatusAndHeaders(f"{status} X", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+    payload = io.BytesIO(body)
+    writer.write_record(
+        writer.create_warc_record(url, "response", payload=payload, length=len(body), http_headers=http)
+    )
+    return buffer.getvalue()
+
+
+def test_a_common_crawl_record_is_parsed_as_its_page_or_gives_way_to_the_next_capture(tmp_path: Path) -> None:
+    crawler = get_crawler(QuangtriSpider, {"DVK_STORE_URL": f"sqlite:///{tmp_path / 'dvk.sqlite'}"})
+    crawler.stats.open_spider()  # type: ignore[call-arg]
+    spider = QuangtriSpider.from_crawler(crawler, sites="trieuphong", source="archive")
+    crawler.spider = spider
+    url = "https://trieuphong.quangtri.gov.vn/vi/chi-tiet-tin/-/view-article/1/1505358318716/1606789047213"
+    record = Capture("20240525081500", url, "commoncrawl", "CC-MAIN-2024-22", ("crawl-data/f.warc.gz", 0, 10))
+    older = Capture("20231015021500", url)
+
+    def fetched(data: bytes) -> list[Any]:
+        request = spider.archive.capture_request("k", [record, older])
+        return list(spider.parse_capture(Response(request.url, status=206, body=data, request=request), "k", [older]))
+
+    def stat(name: str) -> Any:
+        return crawler.stats.get_value(f"dvk/archive/{name}")
+
+    assert [r.url for r in fetched(warc_member(url, 404, b"gone"))] == [replay_url(spider.archive.base, older)]
+    assert [r.url for r in fetched(b"<html>busy</html>")] == [replay_url(spider.archive.base, older)]
+    assert (stat("unusable/http_404"), stat("unusable/bad_warc_record")) == (1, 1)
+    page = next(SITES_DIR.glob("quangtri/**/*1606789047213*")).read_bytes()
+    [article] = [a for a in fetched(warc_member(url, 200, page)) if isinstance(a, Article)]
+    assert article.id == "quangtri:trieuphong.quangtri.gov.vn/1606789047213" and "/vi/" not in article.url
+    assert (article.source, article.archive, article.archived_at) == (
+        "archive",
+        "commoncrawl",
+        "2024-05-25T08:15:00+00:00",
+    )
+    assert article.archive_url is not None and "/CC-MAIN-2024-22-index?url=https" in article.archive_url
+    assert "Dân vận khéo" in article.text
 
 
 @pytest.fixture

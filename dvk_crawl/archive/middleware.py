@@ -40,13 +40,15 @@ from dvk_crawl.config import setting
 logger = logging.getLogger(__name__)
 
 BACK_OFF_STATUSES = frozenset({429, 503})
+STOPPED_MESSAGE = "Archive stopped for this run"
+"""How an :class:`ArchiveStopped` message starts (``dvk_crawl.failures`` names it ``archive_stopped``)."""
 
 
 class ArchiveStopped(IgnoreRequest):
     """A request of an archive this run stopped using (it kept refusing)."""
 
     def __init__(self, archive: str, reason: str) -> None:
-        super().__init__(f"archive {archive} stopped for this run: {reason}")
+        super().__init__(f"{STOPPED_MESSAGE}: {archive} ({reason})")
         self.archive = archive
         self.reason = reason
 

@@ -269,7 +269,7 @@ class ArchiveDiscovery:
         for row in parse_index_page(response.body):
             if row.get("status", "200") != "200" or "html" not in row.get("mime", "text/html"):
                 self.spider.count("archive/captures_listed")
-                self.spider.count("discovery/not_article_links")
+                self.spider.count("archive/captures_not_html_200")  # a redirect, an error, an image: no page
                 continue
             try:
                 warc = (row["filename"], int(row["offset"]), int(row["length"]))
