@@ -22,7 +22,8 @@ from dvk_crawl.config import setting
 WAYBACK, COMMONCRAWL = "wayback", "commoncrawl"
 ARCHIVES = (WAYBACK, COMMONCRAWL)
 DEFAULT_ARCHIVES = (WAYBACK, COMMONCRAWL)
-"""``-a archives=`` when not given: both, the Wayback Machine preferred (it holds more of these sites)."""
+"""``-a archives=`` when not given: both, the Wayback Machine preferred (the archive portals.md names for
+these sites' district-era pages), Common Crawl for what it lacks."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Common Crawl publishes one crawl every month or two (``CC-MAIN-YYYY-WW``), each with a
 CDX API of its own on the index server (pywb): ``<index>/<crawl>-index?url=<host>/*&output=json``.
 ``<index>/collinfo.json`` lists the crawls, newest first, with the span of each (``from``,
-``to``). As cdx_toolkit does, the crawls asked are those whose span meets the crawl's
+``to``). Like cdx_toolkit, crawls are chosen by date: those whose span meets the crawl's
 ``since``/``until`` window (without one: the newest), newest first, at most
 ``DVK_COMMONCRAWL_MAX_CRAWLS``. A crawl's listing comes in pages: ``showNumPages=true``
 answers ``{"pages": N, ...}``, then ``page=0 … N-1`` answer one JSON object a line
