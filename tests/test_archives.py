@@ -369,7 +369,7 @@ def test_a_page_the_wayback_machine_lacks_comes_from_common_crawl_and_each_artic
         serve_wayback(faults=WaybackFaults(absent=("1606789047213",))) as wayback,
         serve_commoncrawl(faults=CommonCrawlFaults()) as commoncrawl,
     ):
-        records, run, _ = both_archives_crawl(replicas, wayback, commoncrawl, tmp_path)
+        records, run, output = both_archives_crawl(replicas, wayback, commoncrawl, tmp_path)
         ranged = [p for p in commoncrawl.requests if "Range=" in p]
     assert sorted(records) == sorted([A, B, C])
     assert {i: r["archive"] for i, r in records.items()} == {A: "commoncrawl", B: "wayback", C: "wayback"}
@@ -379,6 +379,7 @@ def test_a_page_the_wayback_machine_lacks_comes_from_common_crawl_and_each_artic
     assert records[A]["archived_at"] == "2026-03-12T04:45:00+00:00"  # the newest crawl holding it
     assert len(ranged) == 1 and "CC-MAIN-2026-12" in ranged[0]  # b and c: the Wayback Machine's only
     assert run["summary"]["archives"] == {"commoncrawl": 1, "wayback": 2}  # type: ignore[index]
+    assert "dvk articles per archive (quangtri): commoncrawl=1, wayback=2" in output
     assert run["complete"] is True and run["stats"]["dvk/archive/backoffs/dvk-commoncrawl-index"] == 1  # type: ignore[index]
 
 

@@ -231,6 +231,9 @@ class RunReport:
         for alert in summary["alerts"]:
             logger.warning("dvk alert for %s: %s", spider.name, alert)
         logger.info("dvk summary (%s)\n%s", reason, format_summary({spider.name: summary}))
+        if summary["archives"]:
+            given = ", ".join(f"{name}={n}" for name, n in summary["archives"].items())
+            logger.info("dvk articles per archive (%s): %s", spider.name, given)
         outcome = discovery_outcome(stats)
         outcome["archives"] = [name for name in str(stats.get("dvk/archive/archives", "")).split(",") if name]
         outcome["archives_stopped"] = stopped_archives(stats)
