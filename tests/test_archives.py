@@ -407,3 +407,26 @@ def test_repeated_429s_stop_the_wayback_machine_and_common_crawl_gives_what_it_h
         "/CC-MAIN-2024-22",
         "/CC-MAIN-2023-06",
     }
+
+
+@pytest.mark.slow
+def test_a_paused_crawl_of_both_archives_resumes_their_captures_from_jobdir(
+    replicas: dict[str, str], tmp_path: Path
+) -> None:
+    """Paused after the first article: the pending Common Crawl byte ranges (their capture in
+    the request's meta, their Range header) are in JOBDIR and the resumed crawl fetches them."""
+    job = ["-s", f"JOBDIR={tmp_path / 'job'}", "-s", "CONCURRENT_REQUESTS=1"]
+    with (
+        serve_wayback(faults=WaybackFaults(absent=("1606870961877", "1615864985462"))) as wayback,
+        serve_commoncrawl(faults=CC_NO_FAULTS) as commoncrawl,
+    ):
+        paused, run, _ = both_archives_crawl(
+            replicas, wayback, commoncrawl, tmp_path, *job, "-s", "CLOSESPIDER_ITEMCOUNT=1"
+        )
+        assert run["finish_reason"] == "closespider_itemcount" and len(paused) < 3
+        ranged_before = [p for p in commoncrawl.requests if "Range=" in p]
+        records, run, _ = both_archives_crawl(replicas, wayback, commoncrawl, tmp_path, *job)
+        ranged = [p for p in commoncrawl.requests if "Range=" in p]
+    assert run["finish_reason"] == "finished"
+    assert {i: r["archive"] for i, r in records.items()} == {A: "wayback", B: "commoncrawl", C: "commoncrawl"}
+    assert len(ranged_before) < 2 and len(ranged) == len(set(ranged)) == 2  # each record once, across the pause
