@@ -129,8 +129,56 @@ SETTINGS: dict[str, SettingSpec] = {
         "The web archive (CDX API and replay) that -a source=archive reads.",
         check=_scheme_and_host,
     ),
-    "DVK_ARCHIVE_CONCURRENCY": SettingSpec(2, "int", "Requests to the archive at once, at most.", check=_at_least(1)),
-    "DVK_ARCHIVE_DELAY": SettingSpec(3.0, "float", "Seconds between two requests to the archive, at least."),
+    "DVK_ARCHIVE_CONCURRENCY": SettingSpec(
+        2, "int", "Requests at once to one budget of a web archive, at most.", check=_at_least(1)
+    ),
+    "DVK_ARCHIVE_DELAY": SettingSpec(
+        0.0, "float", "Seconds between two requests of one archive budget, at least, whatever its per-minute rate."
+    ),
+    # The Wayback Machine (2026): 30 CDX requests a minute per address, shared with timemaps;
+    # its staff ask for 80 % of that. Replays have their own, larger budget (about 600 a minute).
+    "DVK_WAYBACK_CDX_PER_MINUTE": SettingSpec(
+        24.0, "float", "Wayback Machine CDX requests a minute, at most (0: no limit, for a local fake)."
+    ),
+    "DVK_WAYBACK_CAPTURES_PER_MINUTE": SettingSpec(
+        120.0, "float", "Wayback Machine capture replays a minute, at most (0: no limit, for a local fake)."
+    ),
+    "DVK_COMMONCRAWL_INDEX_URL": SettingSpec(
+        "https://index.commoncrawl.org",
+        "str",
+        "Common Crawl's index server (collinfo.json and one CDX API per crawl).",
+        check=_scheme_and_host,
+    ),
+    "DVK_COMMONCRAWL_DATA_URL": SettingSpec(
+        "https://data.commoncrawl.org",
+        "str",
+        "Where Common Crawl's WARC files are fetched by byte range.",
+        check=_scheme_and_host,
+    ),
+    # The index server blocks clients after a few hundred fast requests (cdx_toolkit's notes).
+    "DVK_COMMONCRAWL_INDEX_PER_MINUTE": SettingSpec(
+        20.0, "float", "Common Crawl index requests a minute, at most (0: no limit, for a local fake)."
+    ),
+    "DVK_COMMONCRAWL_DATA_PER_MINUTE": SettingSpec(
+        60.0, "float", "Common Crawl WARC record fetches a minute, at most (0: no limit, for a local fake)."
+    ),
+    "DVK_COMMONCRAWL_MAX_CRAWLS": SettingSpec(
+        6,
+        "int",
+        "Common Crawl crawls (CC-MAIN-YYYY-WW) asked per run, the newest in the since/until window first.",
+        check=_at_least(1),
+    ),
+    "DVK_ARCHIVE_BACKOFF_SECONDS": SettingSpec(
+        60.0,
+        "float",
+        "Seconds an archive budget pauses after a 429 or 503 without Retry-After (doubling while they go on).",
+    ),
+    "DVK_ARCHIVE_MAX_BACKOFFS": SettingSpec(
+        3,
+        "int",
+        "Consecutive 429/503 answers in one budget after which that archive is stopped for the run.",
+        check=_at_least(1),
+    ),
     "DVK_ARCHIVE_PAGE_SIZE": SettingSpec(
         1000, "int", "Captures per CDX request (the listing is paged).", check=_at_least(1)
     ),

@@ -46,6 +46,8 @@ _IGNORED_REASONS = (
     ("Forbidden by robots.txt", "robots_disallowed"),
     ("max redirections reached", "redirect_loop"),
     ("Filtered offsite request", "offsite_redirect"),
+    # dvk_crawl.downloadermiddlewares.archive_backoff.ArchiveStopped: the archive kept answering 429/503.
+    ("Archive stopped for this run", "archive_stopped"),
 )
 
 

@@ -55,6 +55,7 @@ class Article:
     duplicate_of: str | None = None
     fetched_at: str = ""
     source: str = "live"
+    archive: str | None = None
     archive_url: str | None = None
     archived_at: str | None = None
     parser: str = ""

@@ -47,7 +47,7 @@ ADDONS = {
 DOWNLOADER_MIDDLEWARES = {
     # Beside OffsiteMiddleware (50): in replica mode only base_url's port is the portal.
     "dvk_crawl.downloadermiddlewares.replica_port.ReplicaPortMiddleware": 55,
-    "dvk_crawl.archive.middleware.RetryAfterMiddleware": 560,
+    "dvk_crawl.downloadermiddlewares.archive_backoff.ArchiveBackoffMiddleware": 560,
     # Also before RetryMiddleware: a portal's 503/429 is retried after what Retry-After asks.
     "dvk_crawl.downloadermiddlewares.retry_after.PortalRetryAfterMiddleware": 570,
     # Before RedirectMiddleware (600) sees a redirect answer: links redirecting to another key.

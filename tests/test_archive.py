@@ -27,8 +27,9 @@ from scrapy.utils.test import get_crawler
 
 from dvk_crawl.archive.capture import Capture, capture_of, order_captures, original_url, playback_url, replay_url
 from dvk_crawl.archive.cdx import CdxError, CdxQuery, cdx_target, parse_cdx_page
-from dvk_crawl.archive.middleware import RetryAfterMiddleware, retry_after_seconds
 from dvk_crawl.dates import VIETNAM
+from dvk_crawl.downloadermiddlewares.archive_backoff import ArchiveBackoffMiddleware
+from dvk_crawl.downloadermiddlewares.retry_after import retry_after_seconds
 from dvk_crawl.record import Article, validate_record
 from dvk_crawl.replica.server import SITES_DIR, ReplicaServer
 from dvk_crawl.replica.wayback import NO_FAULTS, WaybackServer, serve_wayback
@@ -46,6 +47,19 @@ NEWER, OLDER = "2025-03-01T09:30:00+00:00", "2023-10-15T02:15:00+00:00"
 MINH_LONG = ["quangngai:minhlong/4029104", "quangngai:minhlong/4029187", "quangngai:minhlong/4031552"]
 
 
+UNPACED = [
+    argument
+    for name in (
+        "DVK_WAYBACK_CDX_PER_MINUTE",
+        "DVK_WAYBACK_CAPTURES_PER_MINUTE",
+        "DVK_COMMONCRAWL_INDEX_PER_MINUTE",
+        "DVK_COMMONCRAWL_DATA_PER_MINUTE",
+    )
+    for argument in ("-s", f"{name}=0")
+]
+"""The fakes on loopback need no pace (0 per minute: no delay)."""
+
+
 @pytest.fixture
 def wayback() -> Iterator[WaybackServer]:
     """A fresh fake archive per test: its 429 is for the first CDX request it sees."""
@@ -59,8 +73,9 @@ def archive_crawl(
     result = run_crawl(
         spider, base_url, workdir,
         "-a", f"source={source}",
+        *([] if any(a.startswith("archives=") for a in args) else ["-a", "archives=wayback"]),
         "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}",
-        "-s", "DVK_ARCHIVE_DELAY=0",
+        *UNPACED,
         "-s", "DVK_ARCHIVE_PAGE_SIZE=5",
         *args,
     )  # fmt: skip
@@ -161,20 +176,20 @@ def test_pages_gone_live_are_left_to_the_archive_until_stored(tmp_path: Path) ->
 
 def test_retry_after_makes_the_archive_slot_wait_until_a_good_answer() -> None:
     stats = MemoryStatsCollector(get_crawler())
-    slots = {"dvk-archive": Slot(2, 0.5, 0), "example.org": Slot(4, 0.0, 0)}
-    middleware = RetryAfterMiddleware(stats, lambda: slots)
-    archive = Request("http://archive/cdx", meta={"download_slot": "dvk-archive", "dvk_archive": True})
+    slots = {"dvk-wayback-cdx": Slot(2, 0.5, 0), "example.org": Slot(4, 0.0, 0)}
+    middleware = ArchiveBackoffMiddleware(stats, lambda: slots, max_backoffs=99)
+    archive = Request("http://archive/cdx", meta={"download_slot": "dvk-wayback-cdx", "dvk_archive": "wayback"})
     limited = Response(archive.url, status=429, headers={"Retry-After": "7"}, request=archive)
     assert middleware.process_response(archive, limited) is limited
-    assert slots["dvk-archive"].delay == 7.0 and stats.get_value("dvk/archive/retry_after") == 1
+    assert slots["dvk-wayback-cdx"].delay == 7.0 and stats.get_value("dvk/archive/retry_after") == 1
     middleware.process_response(archive, Response(archive.url, status=200, request=archive))
-    assert slots["dvk-archive"].delay == 0.5
+    assert slots["dvk-wayback-cdx"].delay == 0.5
     live = Request("https://example.org/", meta={"download_slot": "example.org"})
     middleware.process_response(live, Response(live.url, status=429, headers={"Retry-After": "7"}, request=live))
     assert slots["example.org"].delay == 0.0  # live portals are not concerned
     huge = Response(archive.url, status=503, headers={"Retry-After": "86400"}, request=archive)
     middleware.process_response(archive, huge)
-    assert slots["dvk-archive"].delay == RetryAfterMiddleware.MAX_WAIT
+    assert slots["dvk-wayback-cdx"].delay == ArchiveBackoffMiddleware.MAX_WAIT
 
 
 def test_retry_after_is_seconds_or_an_http_date() -> None:
@@ -221,6 +236,9 @@ def test_the_fake_cdx_pages_its_listing_with_resume_keys() -> None:
         (["-a", "capture=oldest"], "capture=oldest needs source=archive or source=both"),
         (["-s", "DVK_ARCHIVE_BASE_URL=web.archive.org"], "setting DVK_ARCHIVE_BASE_URL='web.archive.org' must be"),
         (["-s", "DVK_ARCHIVE_CONCURRENCY=0"], "setting DVK_ARCHIVE_CONCURRENCY=0 must be at least 1"),
+        (["-a", "source=archive", "-a", "archives=wayback,ia"], "archives=wayback,ia: unknown archive(s) ia"),
+        (["-s", "DVK_COMMONCRAWL_INDEX_URL=index.commoncrawl.org"], "setting DVK_COMMONCRAWL_INDEX_URL="),
+        (["-s", "DVK_WAYBACK_CDX_PER_MINUTE=-1"], "setting DVK_WAYBACK_CDX_PER_MINUTE=-1.0 must not be negative"),
     ],
 )
 @pytest.mark.slow
@@ -248,7 +266,12 @@ def test_the_archive_is_listed_per_selected_site_or_per_seeded_prefix(tmp_path: 
         "https://quangngai.gov.vn/web/minhlong/",
     ]
     crawler = get_crawler(QuangngaiSpider, {**settings, "DVK_ARCHIVE_CONCURRENCY": 3, "DVK_ARCHIVE_DELAY": 4.5})
-    assert crawler.settings.getdict("DOWNLOAD_SLOTS")["dvk-archive"] == {"concurrency": 3, "delay": 4.5, "jitter": 0}
+    # DVK_ARCHIVE_DELAY is a floor under every budget's pace (the CDX budget's own is 2.5 s).
+    assert crawler.settings.getdict("DOWNLOAD_SLOTS")["dvk-wayback-cdx"] == {
+        "concurrency": 3,
+        "delay": 4.5,
+        "jitter": 0,
+    }
 
 
 # -- crawls -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 PREFERENCES = ("newest", "oldest")
 # /web/20231015021500id_/https://host/path?query (flags such as id_ or im_ are optional)
@@ -25,12 +25,25 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 class Capture:
     timestamp: str
     original: str
+    archive: str = "wayback"
+    """Which archive holds it: ``wayback`` or ``commoncrawl``."""
+    crawl: str = ""
+    """Common Crawl: the crawl (``CC-MAIN-2024-10``) whose index lists it."""
+    warc: tuple[str, int, int] | None = None
+    """Common Crawl: the WARC file, offset and length of its record."""
 
     @property
     def archived_at(self) -> str:
         """When the archive took it, ISO 8601 UTC (``2023-10-15T02:15:00+00:00``)."""
         padded = self.timestamp + _TIMESTAMP_PADDING[len(self.timestamp) :]
         return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat()
+
+
+def commoncrawl_record_url(index: str, capture: Capture) -> str:
+    """Where people find a Common Crawl capture: its crawl's index entry for the URL at that moment
+    (which names the WARC file, offset and length)."""
+    query = urlencode({"url": capture.original, "from": capture.timestamp, "to": capture.timestamp, "output": "json"})
+    return f"{index.rstrip('/')}/{capture.crawl}-index?{query}"
 
 
 def replay_url(archive: str, capture: Capture) -> str:
@@ -72,4 +85,16 @@ def order_captures(captures: Iterable[Capture], preference: str = "newest") -> l
     """The captures in the order they are tried: newest first, or oldest first."""
     if preference not in PREFERENCES:
         raise ValueError(f"capture preference {preference!r} is not one of {', '.join(PREFERENCES)}")
-    return sorted(set(captures), reverse=preference == "newest")
+    return sorted(set(captures), key=lambda c: (c.timestamp, c.original, c.crawl), reverse=preference == "newest")
+
+
+def captures_to_try(
+    captures: Iterable[Capture], archives: tuple[str, ...], preference: str = "newest", per_archive: int = 5
+) -> list[Capture]:
+    """An article's captures in the order they are tried: the archives in order of preference,
+    within each the newest (or oldest) first, at most ``per_archive`` of each."""
+    captures = list(captures)
+    tried: list[Capture] = []
+    for archive in archives:
+        tried += order_captures((c for c in captures if c.archive == archive), preference)[:per_archive]
+    return tried

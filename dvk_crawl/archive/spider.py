@@ -13,16 +13,25 @@ way to the next one, up to ``CAPTURES_TRIED``.
 live did not yield, such as pages a district portal no longer serves (404, or an empty
 Liferay portlet).
 
+``archives`` (``-a archives=wayback,commoncrawl``, the default) chooses the archives, in
+order of preference: each is listed (the Wayback Machine's CDX API, Common Crawl's index
+of each chosen crawl: :mod:`~dvk_crawl.archive.commoncrawl`); an article's captures are
+tried archive by archive, so a page the Wayback Machine lacks (or whose captures are all
+unusable, or whose archive stopped this run) can still come from Common Crawl, and an
+article held by both is fetched, and stored, once. ``dvk/archive/articles/<archive>``
+counts the articles each archive gave.
+
 Where the crawl stands (phase, captures found, ids live yielded) lives in
 ``spider.state``, which Scrapy keeps in ``JOBDIR``, so a paused archive crawl resumes.
-Archive requests share one download slot (``DVK_ARCHIVE_CONCURRENCY``,
-``DVK_ARCHIVE_DELAY``) that AutoThrottle leaves alone. Reads ``DVK_ARCHIVE_BASE_URL``,
-``DVK_ARCHIVE_PAGE_SIZE``.
+Each archive endpoint has its own budget, a download slot that AutoThrottle leaves alone
+(:mod:`~dvk_crawl.archive.budget`). Reads ``DVK_ARCHIVE_BASE_URL``,
+``DVK_ARCHIVE_PAGE_SIZE``, ``DVK_COMMONCRAWL_INDEX_URL``, ``DVK_COMMONCRAWL_DATA_URL``,
+``DVK_COMMONCRAWL_MAX_CRAWLS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -31,13 +40,42 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Response
-from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.http import HtmlResponse, Response
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from dvk_crawl.archive.capture import Capture, capture_of, order_captures, original_url, playback_url, replay_url
+from dvk_crawl.archive.budget import (
+    COMMONCRAWL,
+    COMMONCRAWL_DATA,
+    COMMONCRAWL_INDEX,
+    WAYBACK,
+    WAYBACK_CAPTURES,
+    WAYBACK_CDX,
+    add_budget_slots,
+    budget_meta,
+    parse_archives,
+)
+from dvk_crawl.archive.capture import (
+    Capture,
+    capture_of,
+    captures_to_try,
+    commoncrawl_record_url,
+    original_url,
+    playback_url,
+    replay_url,
+)
 from dvk_crawl.archive.cdx import CdxError, CdxQuery, cdx_target, parse_cdx_page
+from dvk_crawl.archive.commoncrawl import (
+    IndexQuery,
+    byte_range,
+    choose_crawls,
+    parse_collinfo,
+    parse_index_page,
+    parse_num_pages,
+    read_warc_response,
+)
 from dvk_crawl.config import setting
+from dvk_crawl.downloadermiddlewares.archive_backoff import ArchiveStopped
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.identity import Identity
 from dvk_crawl.outcomes import GONE_REASONS, Dropped, is_transient
@@ -49,24 +87,13 @@ if TYPE_CHECKING:
 
 SOURCES = ("live", "archive", "both")
 CAPTURE_CHOICES = ("newest", "oldest")
-ARCHIVE_SLOT = "dvk-archive"
 CAPTURES_TRIED = 5
-"""Captures tried per article before it counts as ``no_usable_capture``."""
+"""Captures tried per article and archive before it counts as ``no_usable_capture``."""
 
 
 def add_archive_slot(settings: BaseSettings) -> None:
-    """Declare the archive's download slot in ``DOWNLOAD_SLOTS`` (an entry the user set wins)."""
-    slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-    slots.setdefault(
-        ARCHIVE_SLOT,
-        {
-            "concurrency": setting(settings, "DVK_ARCHIVE_CONCURRENCY"),
-            "delay": setting(settings, "DVK_ARCHIVE_DELAY"),
-            "jitter": 0,  # the delay is a floor the archive asks for, not a disguise
-        },
-    )
-    priority = max(settings.getpriority("DOWNLOAD_SLOTS") or 0, SETTINGS_PRIORITIES["spider"])
-    settings.set("DOWNLOAD_SLOTS", slots, priority=priority)
+    """Declare the archives' download slots, one per budget (:func:`~dvk_crawl.archive.budget.add_budget_slots`)."""
+    add_budget_slots(settings)
 
 
 class ArchiveDiscovery:
@@ -80,21 +107,33 @@ class ArchiveDiscovery:
     def __init__(self, spider: PortalSpider, crawler: Crawler) -> None:
         """Read the archive settings; for an archive crawl, allow the archive's host and watch idleness."""
         self.spider = spider
-        self.base = setting(crawler.settings, "DVK_ARCHIVE_BASE_URL").rstrip("/")
-        self.page_size = max(1, setting(crawler.settings, "DVK_ARCHIVE_PAGE_SIZE"))
+        settings = crawler.settings
+        self.base = setting(settings, "DVK_ARCHIVE_BASE_URL").rstrip("/")
+        self.page_size = max(1, setting(settings, "DVK_ARCHIVE_PAGE_SIZE"))
+        self.cc_index = setting(settings, "DVK_COMMONCRAWL_INDEX_URL").rstrip("/")
+        self.cc_data = setting(settings, "DVK_COMMONCRAWL_DATA_URL").rstrip("/")
+        self.max_crawls = max(1, setting(settings, "DVK_COMMONCRAWL_MAX_CRAWLS"))
+        self.archives = parse_archives(spider.arguments.get("archives"))  # checked with the other arguments
         if not hasattr(spider, "state"):
             spider.state = {}  # Scrapy's SpiderState replaces it with the JOBDIR's on spider_opened
         self.skip_ids: set[str] = set()
         if spider.source == "live":
             return
-        spider.allowed_domains = [*getattr(spider, "allowed_domains", []), urlsplit(self.base).hostname or ""]
+        hosts = [urlsplit(base).hostname or "" for base in self.bases]
+        spider.allowed_domains = [*getattr(spider, "allowed_domains", []), *hosts]
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         if spider.source == "both":
-            crawler.signals.connect(self.live_item_scraped, signal=signals.item_scraped)
             crawler.signals.connect(self.live_item_dropped, signal=signals.item_dropped)
         if not spider.refresh:
             # A page gone from the live site (404, empty portlet) may be in the archive.
             self.skip_ids = spider.seen_ids - crawler_store(crawler).gone_ids(spider.portal.id)
+
+    @property
+    def bases(self) -> list[str]:
+        """The servers the chosen archives are on (the replica-port middleware lets them through)."""
+        chosen = {WAYBACK: [self.base], COMMONCRAWL: [self.cc_index, self.cc_data]}
+        return [base for archive in self.archives for base in chosen[archive]]
 
     @property
     def state(self) -> dict[str, Any]:
@@ -123,8 +162,14 @@ class ArchiveDiscovery:
         if state["phase"] != "new":
             return
         state["phase"] = "cdx"
-        for target in self.targets():
-            yield self.cdx_request(target)
+        stats = self.spider.crawler.stats
+        assert stats is not None
+        stats.set_value("dvk/archive/archives", ",".join(self.archives))  # the run report names those stopped
+        if WAYBACK in self.archives:
+            for target in self.targets():
+                yield self.cdx_request(target)
+        if COMMONCRAWL in self.archives:
+            yield self.index_request(f"{self.cc_index}/collinfo.json", "collinfo")
 
     def idle(self) -> None:
         """Next phase when the crawl runs dry: live done → list captures → fetch the chosen ones."""
@@ -143,8 +188,18 @@ class ArchiveDiscovery:
         if requests:
             raise DontCloseSpider
 
-    def live_item_scraped(self, item: Any) -> None:
-        self.state["live_ids"].add(ItemAdapter(item)["id"])
+    def item_scraped(self, item: Any, response: Response | None) -> None:
+        """Count what each archive gave; with ``source=both``, remember what live yielded.
+
+        A record without a response is one stored earlier that the store sends to the feed
+        again (its copy link moved): not another article the archive gave."""
+        if response is None:
+            return
+        record = ItemAdapter(item)
+        if record.get("source") == "archive":
+            self.spider.count(f"archive/articles/{record.get('archive') or WAYBACK}")
+        elif self.spider.source == "both":
+            self.state["live_ids"].add(record["id"])
 
     def live_item_dropped(self, item: Any, exception: BaseException) -> None:
         if not (isinstance(exception, Dropped) and exception.reason in GONE_REASONS):
@@ -152,15 +207,12 @@ class ArchiveDiscovery:
 
     # -- CDX listing --------------------------------------------------------------
 
-    def meta(self) -> dict[str, Any]:
-        return {"download_slot": ARCHIVE_SLOT, "autothrottle_dont_adjust_delay": True, "dvk_archive": True}
-
     def cdx_request(self, target: str, resume_key: str | None = None) -> scrapy.Request:
         spider = self.spider
         query = CdxQuery(self.base, cdx_target(target), spider.since, spider.until, self.page_size)
         url = query.url(resume_key)
         request = spider.discovery_request(url, spider.parse_cdx, target=target, resume_key=resume_key)
-        request.meta.update(self.meta())
+        request.meta.update(budget_meta(WAYBACK_CDX))
         return request
 
     def parse_cdx(self, response: Response, target: str, resume_key: str | None) -> Iterator[scrapy.Request]:
@@ -177,11 +229,69 @@ class ArchiveDiscovery:
         if page.resume_key and page.resume_key != resume_key:
             yield self.cdx_request(target, page.resume_key)
 
-    def add_capture(self, row: dict[str, str]) -> None:
+    # -- Common Crawl's index --------------------------------------------------------
+
+    def index_request(self, url: str, step: str, **arguments: Any) -> scrapy.Request:
+        """A request to Common Crawl's index server; a crawl without the host answers 404: an empty listing."""
+        request = self.spider.discovery_request(url, self.spider.parse_archive, step=step, **arguments)
+        request.meta.update(budget_meta(COMMONCRAWL_INDEX), handle_httpstatus_list=[404])
+        return request
+
+    def parse_step(self, step: str, response: Response, **arguments: Any) -> Iterator[scrapy.Request]:
+        """Common Crawl's listing: ``collinfo`` → per crawl and target ``pages`` → each ``page``."""
+        steps: dict[str, Callable[..., Iterator[scrapy.Request]]] = {
+            "collinfo": self.parse_collinfo,
+            "pages": self.parse_num_pages,
+            "page": self.parse_index_page,
+        }
+        try:
+            yield from steps[step](response, **arguments)
+        except CdxError as error:
+            self.spider.logger.warning("bad Common Crawl index answer %s: %s", response.url, error)
+            self.spider.count_drop("bad_cdx_answer", response.url)
+
+    def parse_collinfo(self, response: Response) -> Iterator[scrapy.Request]:
+        spider = self.spider
+        crawls = choose_crawls(parse_collinfo(response.body), spider.since, spider.until, self.max_crawls)
+        spider.logger.info("Common Crawl: asking %d crawls: %s", len(crawls), ", ".join(c.id for c in crawls) or "-")
+        spider.count("archive/commoncrawl_crawls", len(crawls))
+        for crawl in crawls:
+            for target in self.targets():
+                query = IndexQuery(self.cc_index, crawl.id, cdx_target(target), spider.since, spider.until)
+                yield self.index_request(query.url(), "pages", crawl=crawl.id, target=target)
+
+    def parse_num_pages(self, response: Response, crawl: str, target: str) -> Iterator[scrapy.Request]:
+        if response.status == 404:
+            return
+        query = IndexQuery(self.cc_index, crawl, cdx_target(target), self.spider.since, self.spider.until)
+        for page in range(parse_num_pages(response.body)):
+            yield self.index_request(query.url(page), "page", crawl=crawl)
+
+    def parse_index_page(self, response: Response, crawl: str) -> Iterator[scrapy.Request]:
+        if response.status == 404:
+            return
+        self.spider.count("archive/cdx_pages")
+        for row in parse_index_page(response.body):
+            if row.get("status", "200") != "200" or "html" not in row.get("mime", "text/html"):
+                self.spider.count("archive/captures_listed")
+                self.spider.count("archive/captures_not_html_200")  # a redirect, an error, an image: no page
+                continue
+            try:
+                warc = (row["filename"], int(row["offset"]), int(row["length"]))
+            except (KeyError, ValueError):
+                self.spider.count("archive/captures_listed")
+                self.spider.count("archive/captures_malformed")
+                continue
+            self.add_capture({"timestamp": row.get("timestamp", ""), "original": row.get("url", "")}, crawl, warc)
+        yield from ()
+
+    # -- listed captures ----------------------------------------------------------
+
+    def add_capture(self, row: dict[str, str], crawl: str = "", warc: tuple[str, int, int] | None = None) -> None:
         """Keep a listed capture under its article key; anything else is counted and left."""
         spider, portal = self.spider, self.spider.portal
         spider.count("archive/captures_listed")
-        if "timestamp" not in row or "original" not in row:
+        if not row.get("timestamp") or not row.get("original"):
             spider.count("archive/captures_malformed")
             return
         url = original_url(row["original"])
@@ -193,7 +303,9 @@ class ArchiveDiscovery:
             spider.count("discovery/not_article_links")
             return
         spider.count("discovery/article_links")
-        self.state["captures"].setdefault(key, []).append((row["timestamp"], row["original"]))
+        archive = COMMONCRAWL if warc is not None else WAYBACK
+        capture = Capture(row["timestamp"], row["original"], archive, crawl, warc)
+        self.state["captures"].setdefault(key, []).append(capture)
 
     # -- captures -----------------------------------------------------------------
 
@@ -209,23 +321,71 @@ class ArchiveDiscovery:
                 self.spider.count("discovery/already_seen")
                 continue
             self.spider.count("discovery/articles")
-            ordered = order_captures((Capture(*c) for c in captures[key]), self.spider.capture)
-            yield self.capture_request(key, ordered[:CAPTURES_TRIED])
+            # A job paused before several archives were listed kept (timestamp, original) pairs.
+            listed = (c if isinstance(c, Capture) else Capture(*c) for c in captures[key])
+            yield self.capture_request(key, captures_to_try(listed, self.archives, self.spider.capture, CAPTURES_TRIED))
 
     def capture_request(self, key: str, captures: list[Capture]) -> scrapy.Request:
         first, fallbacks = captures[0], captures[1:]
+        meta = {"dvk_kind": "article", "dvk_key": key, "dvk_capture": first}
+        if first.archive == COMMONCRAWL and first.warc is not None:
+            filename, offset, length = first.warc
+            return scrapy.Request(
+                f"{self.cc_data}/{filename.lstrip('/')}",
+                headers={"Range": byte_range(offset, length)},
+                callback=self.spider.parse_capture,
+                errback=self.spider.capture_failed,
+                cb_kwargs={"key": key, "fallbacks": fallbacks},
+                meta={**meta, **budget_meta(COMMONCRAWL_DATA)},
+                priority=10,
+                dont_filter=True,  # one WARC file holds many records: the range is not in the fingerprint
+            )
         return scrapy.Request(
             replay_url(self.base, first),
             callback=self.spider.parse_capture,
             errback=self.spider.capture_failed,
             cb_kwargs={"key": key, "fallbacks": fallbacks},
-            meta={"dvk_kind": "article", "dvk_key": key, **self.meta()},
+            meta={**meta, **budget_meta(WAYBACK_CAPTURES)},
             priority=10,
         )
 
     def parse_capture(self, response: Response, key: str, fallbacks: list[Capture]) -> Iterator[Any]:
-        spider, portal = self.spider, self.spider.portal
+        listed = response.meta.get("dvk_capture")
+        if isinstance(listed, Capture) and listed.archive == COMMONCRAWL:
+            yield from self.parse_commoncrawl_record(response, key, fallbacks, listed)
+            return
         capture = capture_of(response.url)
+        yield from self.parse_page(
+            response, key, fallbacks, capture, playback_url(self.base, capture) if capture else ""
+        )
+
+    def parse_commoncrawl_record(
+        self, response: Response, key: str, fallbacks: list[Capture], capture: Capture
+    ) -> Iterator[Any]:
+        """A byte range of a WARC file: the HTTP answer as Common Crawl crawled it, parsed as a page."""
+        try:
+            record = read_warc_response(response.body)
+        except CdxError as error:
+            self.spider.logger.warning("bad Common Crawl record %s: %s", response.url, error)
+            yield from self.next_capture(key, fallbacks, "bad_warc_record", response.url)
+            return
+        if record.status != 200:
+            yield from self.next_capture(key, fallbacks, f"http_{record.status}", response.url)
+            return
+        page = HtmlResponse(
+            original_url(capture.original),
+            status=200,
+            headers=record.headers,
+            body=record.body,
+            request=response.request,
+        )
+        yield from self.parse_page(page, key, fallbacks, capture, commoncrawl_record_url(self.cc_index, capture))
+
+    def parse_page(
+        self, response: Response, key: str, fallbacks: list[Capture], capture: Capture | None, archive_url: str
+    ) -> Iterator[Any]:
+        """A capture's page through the spider's article tail; an unusable one gives way to the next capture."""
+        spider, portal = self.spider, self.spider.portal
         url = portal.canonicalize(original_url(capture.original)) if capture else response.url
         # The archive may redirect a capture to another site's: never an article of this portal.
         foreign = not portal.owns_host(urlsplit(url).hostname or "")
@@ -239,7 +399,8 @@ class ArchiveDiscovery:
             return self.next_capture(key, fallbacks, reason, response.url)
 
         def check(article: Article) -> str | None:
-            article.archive_url = playback_url(self.base, capture)
+            article.archive = capture.archive
+            article.archive_url = archive_url
             article.archived_at = capture.archived_at
             return None if article.text.strip() else "empty"
 
@@ -250,6 +411,8 @@ class ArchiveDiscovery:
     def capture_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
         key, fallbacks = request.cb_kwargs["key"], request.cb_kwargs["fallbacks"]
+        if isinstance(failure.value, ArchiveStopped):  # the next archive's captures, if any
+            fallbacks = [c for c in fallbacks if c.archive != failure.value.archive]
         yield from self.next_capture(key, fallbacks, failure_reason(failure), request.url)
 
     def next_capture(self, key: str, fallbacks: list[Capture], reason: str, url: str) -> Iterator[scrapy.Request]:

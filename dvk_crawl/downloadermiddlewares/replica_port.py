@@ -40,9 +40,10 @@ class ReplicaPortMiddleware:
         base, target = urlsplit(base_url), urlparse_cached(request)
         if target.hostname != base.hostname:
             return
-        # The web archive (DVK_ARCHIVE_URL) may be another server on the same host: a fake
-        # archive on loopback beside the replica.
-        archive = getattr(spider, "archive_base", None)
-        served = [base, *([urlsplit(archive)] if archive else [])]
+        # The web archives (DVK_ARCHIVE_BASE_URL, DVK_COMMONCRAWL_*_URL) may be other servers
+        # on the same host: fake archives on loopback beside the replica.
+        archive = getattr(spider, "archive", None)
+        archives = getattr(archive, "bases", None) or [getattr(spider, "archive_base", None)]
+        served = [base, *(urlsplit(url) for url in archives if url)]
         if _port(target) not in {_port(url) for url in served if url.hostname == target.hostname}:
             raise IgnoreRequest(f"Filtered offsite request to {target.netloc!r}: not the replica's port")

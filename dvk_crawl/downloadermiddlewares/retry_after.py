@@ -10,12 +10,14 @@ RetryMiddleware schedules the retry. Counts ``dvk/retry_after/waits`` and the se
 waited in ``dvk/retry_after/seconds``.
 
 Web archive requests (meta ``dvk_archive``) are left to
-:mod:`dvk_crawl.archive.middleware`, which slows the archive's whole download slot.
+:mod:`dvk_crawl.downloadermiddlewares.archive_backoff`, which slows the archive's whole download slot.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -23,7 +25,6 @@ from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
 
-from dvk_crawl.archive.middleware import retry_after_seconds
 from dvk_crawl.config import setting
 
 
@@ -64,3 +65,20 @@ class PortalRetryAfterMiddleware:
         if header and asked is None:
             self.stats.inc_value("dvk/retry_after/unreadable")  # retried without waiting
         return min(asked, self.max_wait) if asked else 0.0
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds: ``b"120"`` or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    # isdigit() alone accepts "²" (b"\xb2" read as Latin-1), which float() refuses.
+    if text.isascii() and text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -48,6 +48,23 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
         "copies": stats.get("dvk/dedup/duplicate_content", 0) + stats.get("dvk/dedup/near_duplicate", 0),
         "dropped": dict(sorted(dropped.items())),
         "requests": stats.get("downloader/request_count", 0),
+        # -a source=archive|both: the articles each web archive gave (stored or linked as copies).
+        "archives": {
+            key.removeprefix(_ARCHIVE_ARTICLES): value
+            for key, value in sorted(stats.items())
+            if key.startswith(_ARCHIVE_ARTICLES)
+        },
+    }
+
+
+_ARCHIVE_ARTICLES = "dvk/archive/articles/"
+_ARCHIVE_STOPPED = "dvk/archive/stopped/"
+
+
+def stopped_archives(stats: dict[str, Any]) -> dict[str, str]:
+    """The web archives this run stopped using (they kept refusing), with why."""
+    return {
+        k.removeprefix(_ARCHIVE_STOPPED): str(v) for k, v in sorted(stats.items()) if k.startswith(_ARCHIVE_STOPPED)
     }
 
 
@@ -92,6 +109,8 @@ def incomplete_because(reason: str, outcome: dict[str, Any]) -> str | None:
     """Why the run does not count as complete for later runs (lastmod skipping, paging stop), or None."""
     if reason != "finished":
         return f"finish reason {reason}"
+    if outcome.get("archives_stopped"):
+        return "; ".join(f"archive {name} stopped ({why})" for name, why in outcome["archives_stopped"].items())
     if not outcome["start_points"]:
         return "no start point was requested"
     if outcome["pages_failed"]:
@@ -112,6 +131,9 @@ def run_failure(reason: str, outcome: dict[str, Any]) -> str | None:
         return "the store failed (finish reason store_error); see the ERROR line above"
     if reason == "feed_error":
         return "the feed could not be written (finish reason feed_error); see the ERROR line above"
+    chosen, stopped = outcome.get("archives", []), outcome.get("archives_stopped", {})
+    if chosen and all(name in stopped for name in chosen):
+        return "every archive stopped: " + "; ".join(f"{name} after {why}" for name, why in stopped.items())
     return start_points_failure(outcome)
 
 
@@ -211,7 +233,12 @@ class RunReport:
         for alert in summary["alerts"]:
             logger.warning("dvk alert for %s: %s", spider.name, alert)
         logger.info("dvk summary (%s)\n%s", reason, format_summary({spider.name: summary}))
+        if summary["archives"]:
+            given = ", ".join(f"{name}={n}" for name, n in summary["archives"].items())
+            logger.info("dvk articles per archive (%s): %s", spider.name, given)
         outcome = discovery_outcome(stats)
+        outcome["archives"] = [name for name in str(stats.get("dvk/archive/archives", "")).split(",") if name]
+        outcome["archives_stopped"] = stopped_archives(stats)
         run = {
             "spider": spider.name,
             "portal": getattr(spider, "portal_id", spider.name),

@@ -17,9 +17,14 @@ Endpoints (as on web.archive.org):
   of that URL redirects (302) to the nearest one, as the archive does; an unknown URL is 404.
 - ``/robots.txt``: allows everything.
 
-Faults (:class:`WaybackFaults`, all on by default):
+Faults (:class:`WaybackFaults`; on by default, but ``cdx_refusals`` and ``absent``):
 
 - the first CDX request: 429 with ``Retry-After: 1``; a crawler waits, retries, goes on;
+- ``cdx_refusals=N``: the next N CDX requests answer 429 *without* ``Retry-After``, as
+  the real archive does (2026) — a crawler pauses the CDX budget, and stops using the
+  archive when the 429s go on;
+- ``absent``: URLs containing one of these markers were never captured (not listed, not
+  replayed): pages only another archive (:mod:`dvk_crawl.replica.commoncrawl`) holds;
 - ``1606870961877`` (Triệu Phong b): the newest capture redirects (302) to the older one;
   follow it, ``archived_at`` is the older capture's;
 - ``1615864985462`` (Triệu Phong c): the newest capture answers 404; use the older one;
@@ -52,7 +57,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from dvk_crawl.portals.registry import get_portal
@@ -81,6 +86,8 @@ class WaybackFaults:
     redirect_to_listing: tuple[tuple[str, str], ...] = (
         ("1607589738309", "https://www.quangtri.gov.vn/tin-trong-tinh"),
     )
+    cdx_refusals: int = 0
+    absent: tuple[str, ...] = ()
 
 
 NO_FAULTS = WaybackFaults(False, (), (), ())
@@ -202,7 +209,8 @@ def build_index(
     captures: list[FakeCapture] = []
     for site in sites:
         for url, route in linked_urls(site, sites_dir / site, load_site(site, sites_dir)).items():
-            captures += captures_of(url, route)
+            if not any(marker in url for marker in faults.absent):
+                captures += captures_of(url, route)
     return sorted(apply_faults(captures, faults), key=lambda c: (c.urlkey, c.timestamp, c.original))
 
 
@@ -269,29 +277,51 @@ def cdx_json(rows: list[FakeCapture], fields: list[str], resume_key: str | None)
 # -- the server ---------------------------------------------------------------------
 
 
-class WaybackHandler(BaseHTTPRequestHandler):
-    index: ClassVar[list[FakeCapture]] = []
-    faults: ClassVar[WaybackFaults] = WaybackFaults()
+class FakeArchiveHandler(BaseHTTPRequestHandler):
+    """What the fake archives' handlers share: the request log and plain answers."""
+
     requests: ClassVar[list[str]] = []
     lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: list[tuple[str, str]] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra or []:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: tests read ``requests``."""
+
+
+class WaybackHandler(FakeArchiveHandler):
+    index: ClassVar[list[FakeCapture]] = []
+    faults: ClassVar[WaybackFaults] = WaybackFaults()
     server_version = "dvk-wayback/1"
 
     def do_GET(self) -> None:
         with self.lock:
             self.requests.append(self.path)
-            first_cdx = sum(p.startswith("/cdx/") for p in self.requests) == 1
+            cdx_number = sum(p.startswith("/cdx/") for p in self.requests)
         if self.path == "/robots.txt":
             self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
         elif self.path.startswith("/cdx/search/cdx"):
-            self._cdx(first_cdx)
+            self._cdx(cdx_number)
         elif match := _REPLAY.match(self.path):
             self._replay(match["timestamp"], re.sub(r"^(https?):/+", r"\1://", match["original"]))
         else:
             self._send(404, b"<html><body>Not found</body></html>", "text/html")
 
-    def _cdx(self, first: bool) -> None:
-        if first and self.faults.rate_limit_first_cdx:
+    def _cdx(self, number: int) -> None:
+        """The ``number``-th CDX request (from 1)."""
+        if number == 1 and self.faults.rate_limit_first_cdx:
             self._send(429, b"Too Many Requests", "text/plain", [("Retry-After", "1")])
+            return
+        refused_before = int(self.faults.rate_limit_first_cdx)
+        if refused_before < number <= refused_before + self.faults.cdx_refusals:
+            self._send(429, b"Too Many Requests", "text/plain")  # the real archive names no wait (2026)
             return
         params: dict[str, list[str]] = {}
         for name, value in parse_qsl(urlsplit(self.path).query, keep_blank_values=True):
@@ -320,27 +350,13 @@ class WaybackHandler(BaseHTTPRequestHandler):
             memento = [("Memento-Datetime", capture.timestamp)]
             self._send(200, capture.body, f"{capture.mimetype}; charset=utf-8", memento)
 
-    def _send(self, status: int, body: bytes, content_type: str, extra: list[tuple[str, str]] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in extra or []:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Quiet: tests read ``requests``."""
+class FakeArchiveServer:
+    """A fake archive's handler on a loopback port (0 picks a free one), with its own request log."""
 
-
-class WaybackServer:
-    """The fake archive on a loopback port (0 picks a free one)."""
-
-    def __init__(
-        self, sites: tuple[str, ...] = ARCHIVE_SITES, faults: WaybackFaults = WaybackFaults(), port: int = 0
-    ) -> None:
-        attributes = {"index": build_index(sites, faults), "faults": faults, "requests": [], "lock": threading.Lock()}
-        self.handler: type[WaybackHandler] = type("FakeWaybackHandler", (WaybackHandler,), attributes)
+    def __init__(self, handler: type[FakeArchiveHandler], attributes: dict[str, Any], port: int = 0) -> None:
+        attributes = {**attributes, "requests": [], "lock": threading.Lock()}
+        self.handler: type[FakeArchiveHandler] = type(f"Fake{handler.__name__}", (handler,), attributes)
         self._httpd = ThreadingHTTPServer((LOOPBACK, port), self.handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -355,17 +371,35 @@ class WaybackServer:
         with self.handler.lock:
             return list(self.handler.requests)
 
-    @property
-    def index(self) -> list[FakeCapture]:
-        return self.handler.index
-
-    def start(self) -> WaybackServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class WaybackServer(FakeArchiveServer):
+    """The fake Wayback Machine on a loopback port (0 picks a free one)."""
+
+    def __init__(
+        self, sites: tuple[str, ...] = ARCHIVE_SITES, faults: WaybackFaults = WaybackFaults(), port: int = 0
+    ) -> None:
+        super().__init__(WaybackHandler, {"index": build_index(sites, faults), "faults": faults}, port)
+
+    @property
+    def index(self) -> list[FakeCapture]:
+        assert issubclass(self.handler, WaybackHandler)
+        return self.handler.index
+
+
+def serve_until_interrupted(name: str, server: FakeArchiveServer) -> None:
+    """Print ``<name> <base URL>`` and ``ready``, then serve until Ctrl-C (the fakes' command lines)."""
+    print(name, server.base_url, flush=True)
+    print("ready", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
 
 
 @contextmanager
@@ -385,10 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-faults", action="store_true", help="no 429, no broken captures")
     args = parser.parse_args(argv)
     with serve_wayback(faults=NO_FAULTS if args.no_faults else WaybackFaults()) as server:
-        print("wayback", server.base_url, flush=True)
-        print("ready", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        serve_until_interrupted("wayback", server)
     return 0
 
 

@@ -34,6 +34,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from dvk_crawl.archive.budget import parse_archives
 from dvk_crawl.archive.capture import Capture
 from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveDiscovery, add_archive_slot
 from dvk_crawl.config import seeds_dir, setting
@@ -92,8 +93,14 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
     for name, choices in (("source", SOURCES), ("capture", CAPTURE_CHOICES)):
         if name in arguments and str(arguments[name]) not in choices:
             raise SpiderArgumentError(f"{name}={arguments[name]!r} must be one of: {', '.join(choices)}")
-    if "capture" in arguments and str(arguments.get("source", "live")) == "live":
-        raise SpiderArgumentError(f"capture={arguments['capture']} needs source=archive or source=both")
+    for name in ("capture", "archives"):
+        if name in arguments and str(arguments.get("source", "live")) == "live":
+            raise SpiderArgumentError(f"{name}={arguments[name]} needs source=archive or source=both")
+    if "archives" in arguments:
+        try:
+            parse_archives(str(arguments["archives"]))
+        except ValueError as error:
+            raise SpiderArgumentError(str(error)) from None
     base_url = arguments.get("base_url")
     if base_url and not re.match(r"^https?://[^/\s]+/?$", str(base_url)):
         raise SpiderArgumentError(f"base_url={base_url!r} must be a scheme and host, e.g. http://127.0.0.1:8000")
@@ -119,7 +126,7 @@ class PortalSpider(scrapy.Spider):
     (``self.archive``, an :class:`~dvk_crawl.archive.spider.ArchiveDiscovery`)."""
 
     portal_id: ClassVar[str]
-    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture", "archives")
     """What every portal's spider takes; one whose file has sub-sites takes ``sites`` too."""
     # A sitemap entry modified this long before the last complete run started was seen by it.
     LASTMOD_MARGIN = timedelta(hours=1)
@@ -529,6 +536,9 @@ class PortalSpider(scrapy.Spider):
 
     def capture_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         return self.archive.capture_failed(failure)
+
+    def parse_archive(self, response: Response, step: str, **arguments: Any) -> Iterator[scrapy.Request]:
+        return self.archive.parse_step(step, response, **arguments)
 
     def article_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
