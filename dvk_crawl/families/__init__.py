@@ -89,9 +89,9 @@ def get_family(name: str) -> Family:
 
 
 def _register_bundled() -> None:
-    from dvk_crawl.families import bao_cms, baoyenbai, generic, liferay_3cms, quangngai_gov
+    from dvk_crawl.families import bao_cms, baoyenbai, generic, liferay_3cms, provincial_paper, quangngai_gov
 
-    for module in (bao_cms, liferay_3cms, quangngai_gov, baoyenbai, generic):
+    for module in (bao_cms, liferay_3cms, quangngai_gov, baoyenbai, provincial_paper, generic):
         register_family(module.FAMILY)
 
 

@@ -124,9 +124,11 @@ class GenericParser(ArticleParser):
         *SHARE_BAR_NODES,
         *SKIP_LINK_NODES,
     )
-    TAIL_MARKERS = (RELATED_HEADING, READ_MORE_HEADING)
+    TAIL_MARKERS: ClassVar[tuple[re.Pattern[str], ...]] = (RELATED_HEADING, READ_MORE_HEADING)
     LINE_NOISE = (COUNTER, SKIP_LINK, READ_MORE, SHARE_BAR)
-    LEAD_PREFIXES = (re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),)
+    LEAD_PREFIXES: ClassVar[tuple[re.Pattern[str], ...]] = (
+        re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),
+    )
     TITLE_CRUMBS: ClassVar[frozenset[str]] = frozenset({"xem chi tiết", "chi tiết tin", "chi tiết", "tin tức"})
     GENERIC_CRUMBS: ClassVar[frozenset[str]] = frozenset({"trang chủ", "home", "tin tức", "chi tiết", "chi tiết tin"})
     TAGS = ('[rel="tag"]', '[class*="tags"] a', '[class*="tag-"] a', '[class*="keyword"] a')
