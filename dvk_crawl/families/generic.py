@@ -125,7 +125,7 @@ class GenericParser(ArticleParser):
         *SKIP_LINK_NODES,
     )
     TAIL_MARKERS: ClassVar[tuple[re.Pattern[str], ...]] = (RELATED_HEADING, READ_MORE_HEADING)
-    LINE_NOISE = (COUNTER, SKIP_LINK, READ_MORE, SHARE_BAR)
+    LINE_NOISE: ClassVar[tuple[re.Pattern[str], ...]] = (COUNTER, SKIP_LINK, READ_MORE, SHARE_BAR)
     LEAD_PREFIXES: ClassVar[tuple[re.Pattern[str], ...]] = (
         re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),
     )

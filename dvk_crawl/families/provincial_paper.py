@@ -47,10 +47,21 @@ class ProvincialPaperParser(GenericParser):
     )
     """A heading that starts the page tail: comments, more of the section, the next article."""
     TAIL_MARKERS = (*GenericParser.TAIL_MARKERS, TAIL_HEADING)
+    TAG_BOXES: ClassVar[tuple[str, ...]] = ('[class*="tags"]', '[class*="keyword"]', '[class*="tag-list"]')
+    """The tag box inside the article (its links are ``tags``, read from the page, not text)."""
+    BODY_NOISE = (*GenericParser.BODY_NOISE, *TAG_BOXES)
+    TAG_LINE: ClassVar[re.Pattern[str]] = re.compile(r"^(?:Từ khóa|Từ khoá|Tags?)\s*:", re.IGNORECASE)
+    """… and by its text, whatever its markup: "Từ khóa: Dân vận khéo Đông Hà"."""
+    LINE_NOISE = (*GenericParser.LINE_NOISE, TAG_LINE)
     BYLINE_PREFIX: ClassVar[re.Pattern[str]] = re.compile(
         r"^(?:(?:Bài|Tin|Ảnh|Clip)(?:\s*(?:,|và|-|/)\s*(?:ảnh|clip|video))*|Nhóm phóng viên)\s*:\s*", re.IGNORECASE
     )
     """ "Bài, ảnh: ", "Tin và ảnh: ", "Ảnh: " before the writer's name."""
+
+    def authors(self) -> list[str]:
+        # Capitals are the papers' typography ("NGUYỄN TRANG"); other portals print "Nguyễn Trang",
+        # and a researcher counting articles per writer needs one spelling.
+        return [name.title() if name.isupper() else name for name in super().authors()]
 
     def prune_container(self, root: Any) -> None:
         """The generic cuts, then every tail box by its heading: a page has several ("Bình luận",
@@ -77,11 +88,7 @@ class ProvincialPaperParser(GenericParser):
         if stripped == line:
             return []
         names = split_authors(stripped)
-        if not names or not all(is_byline(name) for name in names):
-            return []
-        # Capitals are the paper's typography ("NGUYỄN TRANG"); other portals print "Nguyễn Trang",
-        # and a researcher counting articles per writer needs one spelling.
-        return [name.title() if name.isupper() else name for name in names]
+        return names if names and all(is_byline(name) for name in names) else []
 
 
 @dataclass(frozen=True)
