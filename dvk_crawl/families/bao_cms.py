@@ -16,7 +16,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.dates import PublicationTime
 from dvk_crawl.families import Family, FixedUrlRule
-from dvk_crawl.families.base import ArticleParser, compiled_css, drop_node, is_byline, split_authors, unique
+from dvk_crawl.families.base import (
+    SITE_NAME_PREFIXES,
+    ArticleParser,
+    compiled_css,
+    drop_node,
+    is_byline,
+    is_site_name,
+    split_authors,
+    unique,
+)
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
 
@@ -74,12 +83,7 @@ class BaoCmsParser(ArticleParser):
     AUTHOR = (".article__author", ".author", ".cms-author")
     TAGS = (".article__tag a", ".article__tags a", ".tags a", ".box-tag a")
     SECTION = (".breadcrumb li:last-child a", ".breadcrumb a", ".article__cate a")
-    # "(Baohatinh.vn) - ", "(PLO)- ", "(Báo Lào Cai) - ": any short name in brackets, then a dash
-    # (the dash may be missing after a ``.vn`` name, as on old baohatinh pages).
-    LEAD_PREFIXES = (
-        re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),
-        re.compile(r"^\(\s*[^()]{1,40}?\s*\)\s*[-–—:]\s*"),
-    )
+    LEAD_PREFIXES = SITE_NAME_PREFIXES
     # "Đọc thêm" heads the related list: it and everything after it are not the article.
     TAIL_MARKERS = (
         re.compile(r"^Đọc thêm\s*:?$", re.IGNORECASE),
@@ -93,8 +97,6 @@ class BaoCmsParser(ArticleParser):
     _RELATED_HEADING = re.compile(r"^\s*(Đọc thêm|Tin liên quan)\s*:?\s*$", re.IGNORECASE)
     # A box inside the body headed "Sự kiện" / "Chủ đề" (a list of links), whatever its class.
     _BOX_HEADING = re.compile(r"^\s*(Sự kiện|Chủ đề|Dòng sự kiện)\s*:?\s*$", re.IGNORECASE)
-    # Names a site gives itself in ``meta name="author"`` ("Báo Lào Cai điện tử"): not a writer.
-    _SITE_AUTHOR = re.compile(r"^(?:Báo|Tạp chí|Trang tin|Cổng thông tin)\b|\bđiện tử$|\.vn\b", re.IGNORECASE)
 
     def title(self) -> str | None:
         return self.first_text(*self.TITLE) or super().title()
@@ -136,11 +138,7 @@ class BaoCmsParser(ArticleParser):
         if self._closing_byline is not None:
             return split_authors(self._closing_byline)
         declared = self.meta("author") or self.json_ld_author() or ""
-        return [] if self.is_site_name(declared) else split_authors(declared)
-
-    def is_site_name(self, name: str) -> bool:
-        site = self.meta("og:site_name") or ""
-        return bool(self._SITE_AUTHOR.search(name)) or (bool(site) and site.casefold() in name.casefold())
+        return [] if is_site_name(declared, self.meta("og:site_name")) else split_authors(declared)
 
     def section(self) -> str | None:
         return self.meta("article:section") or self.json_ld_value("articleSection") or self.first_text(*self.SECTION)

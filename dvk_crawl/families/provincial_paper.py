@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.families import Family
-from dvk_crawl.families.base import is_byline, split_authors
+from dvk_crawl.families.base import SITE_NAME_PREFIXES, is_byline, split_authors
 from dvk_crawl.families.generic import GenericParser
 from dvk_crawl.families.generic import url_rule as generic_url_rule
 from dvk_crawl.record import Image
@@ -36,10 +36,7 @@ class ProvincialPaperParser(GenericParser):
 
     NAME = "provincial_paper"
     VERSION = "v1"
-    LEAD_PREFIXES = (
-        re.compile(r"^\(\s*[^()]{1,40}?\s*\)\s*[-–—:]\s*"),  # "(Báo Quảng Ngãi)-", "(Baoquangtri.vn) - "
-        re.compile(r"^[A-ZĐ]{2,6}\s*[-–—]\s+"),  # "QTO - "
-    )
+    LEAD_PREFIXES = (*SITE_NAME_PREFIXES, re.compile(r"^[A-ZĐ]{2,6}\s*[-–—]\s+"))  # and "QTO - "
     TAIL_HEADING: ClassVar[re.Pattern[str]] = re.compile(
         r"^\s*(?:Bình luận|Ý kiến bạn đọc|Cùng chuyên mục|Tin cùng chuyên mục|Đọc tiếp|Tin khác|Tin liên quan"
         r"|Bài liên quan)\s*(?:\(\d+\))?\s*:?\s*$",
