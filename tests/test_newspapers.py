@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from dvk_crawl import extract_article
@@ -23,6 +24,8 @@ from dvk_crawl.portals import get_portal
 from dvk_crawl.record import validate_record
 from dvk_crawl.replica.server import SITES_DIR
 from dvk_crawl.replica.wayback import WaybackServer, serve_wayback
+from dvk_crawl.spiders import spider_class
+from dvk_crawl.spiders.base import SpiderArgumentError
 from tests.conftest import ROOT, run_crawl
 
 NEWSPAPERS = ("baoquangtri", "baoquangngai", "baoquangbinh")
@@ -167,3 +170,13 @@ def test_bao_quang_binh_comes_back_from_the_archive(
     summary = result.run_file()["summary"]
     assert summary["dropped"] == {"not_relevant": 1}  # the rice harvest; the 404 was never captured as a 200
     assert not [p for p in wayback.requests if "2205518" in p and p.startswith("/web/")]
+
+
+def test_a_live_crawl_of_the_archive_only_paper_is_refused_with_one_line() -> None:
+    spider = spider_class("baoquangbinh")
+    settings = get_project_settings()
+    with pytest.raises(SpiderArgumentError, match=r"^baoquangbinh has no live start point .*: use -a source=archive$"):
+        spider.check_arguments({}, settings)
+    spider.check_arguments({"source": "archive"}, settings)
+    spider.check_arguments({"source": "both"}, settings)
+    spider_class("baoquangtri").check_arguments({}, settings)
