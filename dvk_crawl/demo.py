@@ -15,10 +15,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from dvk_crawl.extensions.runreport import format_summary
 from dvk_crawl.replica import serve
 from dvk_crawl.replica.server import SITES_DIR
+from dvk_crawl.replica.wayback import NO_FAULTS, serve_wayback
 from dvk_crawl.store import open_store
 from dvk_crawl.storefiles import store_data_dir, store_feed_path
 
@@ -33,9 +36,22 @@ def replica_sites() -> dict[str, dict[str, object]]:
     }
 
 
-def crawl_site(spider: str, base_url: str, arguments: dict[str, str]) -> dict[str, object]:
+@contextmanager
+def archive_options(site: str, spec: dict[str, object]) -> Iterator[list[str]]:
+    """The crawl options of a site read from the web archive only (``"archive": true`` in its
+    ``expected.json``, e.g. a newspaper that no longer publishes): a fake Wayback Machine built
+    from the replica, without the faults its own tests inject (tests/test_archive.py), serving
+    for as long as the block runs. None for a live site."""
+    if not spec.get("archive"):
+        yield []
+        return
+    with serve_wayback(sites=(site,), faults=NO_FAULTS) as wayback:
+        yield ["-a", "source=archive", "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}", "-s", "DVK_ARCHIVE_DELAY=0"]
+
+
+def crawl_site(spider: str, base_url: str, arguments: dict[str, str], options: list[str]) -> dict[str, object]:
     """One ``scrapy crawl`` into the demo store; its run's summary from the store."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}", *options]
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
     # The feed and the run files follow the store into data/demo/ (dvk_crawl.storefiles).
@@ -67,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             spec = sites[site]
             arguments = {str(k): str(v) for k, v in dict(spec.get("arguments") or {}).items()}  # type: ignore[call-overload]
             print(f"crawling the {site} replica at {urls[site]} ...", flush=True)
-            rows[site] = crawl_site(str(spec["spider"]), urls[site], arguments)
+            with archive_options(site, spec) as options:
+                rows[site] = crawl_site(str(spec["spider"]), urls[site], arguments, options)
     print("\n" + format_summary(rows))
     print("(stored counts every article written this run; copies are those stored with duplicate_of set)")
     with open_store(DEMO_STORE_URL) as store:

@@ -30,6 +30,7 @@ FINAL_REASONS = frozenset(
         "not_html",
         "not_article_url",
         "missing_title",
+        "unrendered_template",
         "empty",
         "short_body",
         "wrong_language",
@@ -55,8 +56,9 @@ TRANSIENT_REASONS = frozenset(
 NETWORK_REASONS = frozenset({"timeout", "connection_refused", "dns_error", "connection_lost"})
 """Failures that say the host was not reached at all: the network (or the host) is down."""
 
-GONE_REASONS = frozenset({"http_404", "http_410", "empty"})
-"""Live outcomes the archive may undo: the page is gone (or Liferay serves it empty)."""
+GONE_REASONS = frozenset({"http_404", "http_410", "empty", "unrendered_template"})
+"""Live outcomes the archive may undo: the page is gone (or Liferay serves it empty, or its
+template unfilled)."""
 
 
 class Dropped(DropItem):

@@ -21,6 +21,7 @@ from dvk_crawl.dates import (
         ("Thứ sáu, 20/5/2016 | 12:08:51 PM", "2016-05-20T12:08:51+07:00", "second"),
         ("9:17, Thứ Ba, 1-12-2020", "2020-12-01T09:17:00+07:00", "minute"),
         ("Thứ Tư, 04/03/2026-08:48", "2026-03-04T08:48:00+07:00", "minute"),
+        ("Thứ Ba, 02/12/2025 - 09:15", "2025-12-02T09:15:00+07:00", "minute"),  # the baoquangtri replica's (invented)
         ("28/09/2023 10:48    39", "2023-09-28T10:48:00+07:00", "minute"),
         ("Ngày 5/1/2022", "2022-01-05T00:00:00+07:00", "day"),
         # NukeViet 4's news module: weekday, dash, d/m/Y H:i; its listings use d/m/Y h:i:s A

@@ -78,7 +78,14 @@ def test_normalise_makes_nfc_and_drops_empty_paragraphs(crawler) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "reason"),
-    [({"title": ""}, "missing_title"), ({"text": ""}, "empty"), ({"text": "Quá ngắn."}, "short_body")],
+    [
+        ({"title": ""}, "missing_title"),
+        ({"title": "{title}"}, "unrendered_template"),
+        ({"lead": "{sapo}"}, "unrendered_template"),
+        ({"text": BODY + " {publish} {content}"}, "unrendered_template"),
+        ({"text": ""}, "empty"),
+        ({"text": "Quá ngắn."}, "short_body"),
+    ],
 )
 def test_validate_drops_with_a_counted_reason(crawler, overrides: dict, reason: str) -> None:
     with pytest.raises(DropItem, match=reason):
@@ -89,6 +96,11 @@ def test_validate_drops_with_a_counted_reason(crawler, overrides: dict, reason: 
 
 def test_validate_passes_a_real_article(crawler) -> None:
     assert ValidatePipeline(crawler).process_item(article()) is not None
+
+
+def test_one_brace_word_in_the_text_is_no_unfilled_template(crawler) -> None:
+    """Text may quote a formula or code once; only two different placeholders say the template was not filled."""
+    assert ValidatePipeline(crawler).process_item(article(text=BODY + " Biểu mẫu ghi {noidung} ở ô này.")) is not None
 
 
 def test_language_keeps_vietnamese_and_drops_others(crawler) -> None:

@@ -11,7 +11,7 @@ every portal file of the family, any other key is an error.
 
 from __future__ import annotations
 
-from dvk_crawl.families import bao_cms, baoyenbai, generic, liferay_3cms, nukeviet, quangngai_gov
+from dvk_crawl.families import bao_cms, baoyenbai, generic, liferay_3cms, nukeviet, provincial_paper, quangngai_gov
 from dvk_crawl.families.family import (
     FAMILIES,
     Family,
@@ -22,7 +22,7 @@ from dvk_crawl.families.family import (
     register_family,
 )
 
-BUNDLED = (bao_cms, liferay_3cms, quangngai_gov, baoyenbai, nukeviet, generic)
+BUNDLED = (bao_cms, liferay_3cms, quangngai_gov, baoyenbai, nukeviet, provincial_paper, generic)
 
 for _module in BUNDLED:
     register_family(_module.FAMILY)

@@ -8,12 +8,23 @@ pre-2023 ``/<category>/<slug>/<id>.htm`` (same id space), tag pages
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dvk_crawl.dates import PublicationTime
-from dvk_crawl.families.base import ArticleParser, split_authors, unique
+from dvk_crawl.families.base import (
+    SITE_NAME_PREFIXES,
+    ArticleParser,
+    compiled_css,
+    drop_node,
+    is_byline,
+    is_site_name,
+    split_authors,
+    unique,
+)
 from dvk_crawl.families.family import Family, FixedUrlRule
 from dvk_crawl.record import Image
 from dvk_crawl.text import normalize_line
@@ -51,16 +62,20 @@ class BaoCmsParser(ArticleParser):
     LEAD = (".article__sapo", ".cms-desc", ".article__header h2")
     BODY = ("div.article__body", "div.zce-content-body", "div.cms-body", '[itemprop="articleBody"]')
     RELATED = (".article-relate", ".article__relate", ".box-related", ".related-news")
+    # Seen on 2025 pages of the family: the event/topic box and the author block sit inside
+    # the body container (class names beyond ``article__*`` are the replica's: the box is
+    # also found by its heading, see ``_BOX_HEADING``).
+    INNER_BOXES = (".article__topic", ".box-event", ".box-topic", ".article__event", ".article__author")
     BODY_NOISE = (
         *ArticleParser.BODY_NOISE,
         *RELATED,
+        *INNER_BOXES,
         "figure",
         "figcaption",
         "table.picture",
         ".social",
         ".share",
         ".article__share",
-        ".article__topic",
         ".ads",
         ".banner",
     )
@@ -68,7 +83,7 @@ class BaoCmsParser(ArticleParser):
     AUTHOR = (".article__author", ".author", ".cms-author")
     TAGS = (".article__tag a", ".article__tags a", ".tags a", ".box-tag a")
     SECTION = (".breadcrumb li:last-child a", ".breadcrumb a", ".article__cate a")
-    LEAD_PREFIXES = (re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),)
+    LEAD_PREFIXES = SITE_NAME_PREFIXES
     # "Đọc thêm" heads the related list: it and everything after it are not the article.
     TAIL_MARKERS = (
         re.compile(r"^Đọc thêm\s*:?$", re.IGNORECASE),
@@ -80,6 +95,8 @@ class BaoCmsParser(ArticleParser):
         re.compile(r"^Về Báo Hà Tĩnh$", re.IGNORECASE),
     )
     _RELATED_HEADING = re.compile(r"^\s*(Đọc thêm|Tin liên quan)\s*:?\s*$", re.IGNORECASE)
+    # A box inside the body headed "Sự kiện" / "Chủ đề" (a list of links), whatever its class.
+    _BOX_HEADING = re.compile(r"^\s*(Sự kiện|Chủ đề|Dòng sự kiện)\s*:?\s*$", re.IGNORECASE)
 
     def title(self) -> str | None:
         return self.first_text(*self.TITLE) or super().title()
@@ -113,14 +130,23 @@ class BaoCmsParser(ArticleParser):
         return None
 
     def authors(self) -> list[str]:
+        """The author element; else the closing bold byline of the body; else the declared
+        author, unless it is the site's own name (``meta name="author"`` on 2025 pages)."""
         names = [name for text in self.all_texts_of(self.AUTHOR) for name in split_authors(text)]
-        return unique(names) or super().authors()
+        if names:
+            return unique(names)
+        if self._closing_byline is not None:
+            return split_authors(self._closing_byline)
+        declared = self.meta("author") or self.json_ld_author() or ""
+        return [] if is_site_name(declared, self.meta("og:site_name")) else split_authors(declared)
 
     def section(self) -> str | None:
         return self.meta("article:section") or self.json_ld_value("articleSection") or self.first_text(*self.SECTION)
 
     def tags(self) -> list[str]:
-        return unique(self.all_texts_of(self.TAGS)) or super().tags()
+        """Tag links, shown as "#Dân vận khéo" on 2025 pages: the tag is the text without the ``#``."""
+        tags = (normalize_line(text.lstrip("#＃")) for text in self.all_texts_of(self.TAGS))
+        return unique(tag for tag in tags if tag) or super().tags()
 
     def images(self) -> list[Image]:
         container = self.body_container()
@@ -138,8 +164,39 @@ class BaoCmsParser(ArticleParser):
         return images
 
     def prune_container(self, root: Any) -> None:
-        """Cut a "Đọc thêm" heading and all its following siblings (the related list)."""
+        """Cut a "Đọc thêm" heading and all its following siblings (the related list), the
+        event/topic boxes found by their heading, and the closing bold byline."""
         self.cut_from_heading(root, self._RELATED_HEADING, "related_list")
+        self.drop_headed_boxes(root)
+        byline = closing_byline(root)
+        if byline is not None:
+            drop_node(byline)
+            self.cleanup.append("byline")
+
+    def drop_headed_boxes(self, root: Any) -> None:
+        """Drop a box (a block with links) whose first text is a "Sự kiện"/"Chủ đề" heading."""
+        for node in list(root.iter("div", "section", "aside")):
+            if node is root or node.getparent() is None or not node.xpath(".//a"):
+                continue
+            first = next((t for t in node.xpath(".//text()[normalize-space()]")), "")
+            if self._BOX_HEADING.match(first):
+                drop_node(node)
+                self.cleanup.append("topic_box")
+
+    @cached_property
+    def _closing_byline(self) -> str | None:
+        """The text of the body's closing bold name block, if it has one."""
+        container = self.body_container()
+        if container is None:
+            return None
+        root = copy.deepcopy(container.root)
+        for selector in self.BODY_NOISE:
+            for node in compiled_css(selector)(root):
+                drop_node(node)
+        self.cut_from_heading(root, self._RELATED_HEADING, "related_list")
+        self.drop_headed_boxes(root)
+        byline = closing_byline(root)
+        return normalize_line(byline.text_content()) if byline is not None else None
 
     def all_texts_of(self, selectors: tuple[str, ...]) -> list[str]:
         """Texts of the first selector that matches anything."""
@@ -148,6 +205,30 @@ class BaoCmsParser(ArticleParser):
             if texts:
                 return texts
         return []
+
+
+# Every non-blank text node of the block sits inside <strong> or <b>.
+_WHOLLY_BOLD = "not(.//text()[normalize-space()][not(ancestor::strong or ancestor::b)])"
+_BLOCK = "self::p or self::div or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+
+
+def closing_byline(root: Any) -> Any | None:
+    """The block holding the body's last text when it is a byline: wholly bold
+    (``<div><strong>Thanh Ba</strong></div>``, ``<p><b>Thu Hà - Đức Quang</b></p>``) and
+    only names ("Bài và ảnh: …" allowed). A bold closing *sentence* is body, not a byline."""
+    texts = root.xpath(".//text()[normalize-space()]")
+    if not texts:
+        return None
+    last = texts[-1]
+    holder = last.getparent().getparent() if last.is_tail else last.getparent()  # a tail follows its element
+    if holder is None:
+        return None
+    blocks = holder.xpath(f"ancestor-or-self::*[{_BLOCK}]")
+    block = blocks[-1] if blocks else None
+    if block is None or block is root or not block.xpath(f"self::*[{_WHOLLY_BOLD}]"):
+        return None
+    names = split_authors(normalize_line(block.text_content()))
+    return block if names and all(is_byline(name) for name in names) else None
 
 
 def url_rule() -> FixedUrlRule:

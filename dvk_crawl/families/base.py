@@ -348,6 +348,24 @@ def first_text_in(scope: Selector, *selectors: str) -> str | None:
     return None
 
 
+SITE_NAME_PREFIXES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),
+    re.compile(r"^\(\s*[^()]{1,40}?\s*\)\s*[-–—:]\s*"),
+)
+"""A lead opening with the paper's short name in brackets and a dash: "(Baohatinh.vn) - ",
+"(PLO)- ", "(Báo Quảng Ngãi)-" (portals.md: strip any, not one portal's). After a ``.vn``
+name the dash may be missing, as on old baohatinh pages."""
+
+# Names a site gives itself as the author ("Báo Lào Cai điện tử", "baolaocai.vn"): not a writer.
+_SITE_AUTHOR = re.compile(r"^(?:Báo|Tạp chí|Trang tin|Cổng thông tin)\b|\bđiện tử$|\.vn\b", re.IGNORECASE)
+
+
+def is_site_name(name: str, site_name: str | None) -> bool:
+    """Whether a declared author is the site itself: 2025 pages of the bao_cms family put
+    "Báo Lào Cai điện tử" in ``meta name="author"`` (portals.md); ``site_name`` is ``og:site_name``."""
+    return bool(_SITE_AUTHOR.search(name)) or bool(site_name and site_name.casefold() in name.casefold())
+
+
 def split_authors(text: str) -> list[str]:
     """ "Thu Hà - Đức Quang", "A, B" and "A và B" are two authors each."""
     text = normalize_line(re.sub(r"^(?:Tác giả|Bài(?: và ảnh)?|Nguồn(?: tin)?)\s*:\s*", "", text.strip()))

@@ -25,9 +25,11 @@ from parsel import Selector
 
 from dvk_crawl.dates import PublicationTime
 from dvk_crawl.families.base import (
+    SITE_NAME_PREFIXES,
     ArticleParser,
     flatten_layout_tables,
     is_byline,
+    is_site_name,
     split_authors,
     unique,
 )
@@ -124,9 +126,9 @@ class GenericParser(ArticleParser):
         *SHARE_BAR_NODES,
         *SKIP_LINK_NODES,
     )
-    TAIL_MARKERS = (RELATED_HEADING, READ_MORE_HEADING)
-    LINE_NOISE = (COUNTER, SKIP_LINK, READ_MORE, SHARE_BAR)
-    LEAD_PREFIXES = (re.compile(r"^\(\s*[\w.\-]+\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE),)
+    TAIL_MARKERS: ClassVar[tuple[re.Pattern[str], ...]] = (RELATED_HEADING, READ_MORE_HEADING)
+    LINE_NOISE: ClassVar[tuple[re.Pattern[str], ...]] = (COUNTER, SKIP_LINK, READ_MORE, SHARE_BAR)
+    LEAD_PREFIXES: ClassVar[tuple[re.Pattern[str], ...]] = SITE_NAME_PREFIXES
     TITLE_CRUMBS: ClassVar[frozenset[str]] = frozenset({"xem chi tiết", "chi tiết tin", "chi tiết", "tin tức"})
     GENERIC_CRUMBS: ClassVar[frozenset[str]] = frozenset({"trang chủ", "home", "tin tức", "chi tiết", "chi tiết tin"})
     TAGS = ('[rel="tag"]', '[class*="tags"] a', '[class*="tag-"] a', '[class*="keyword"] a')
@@ -243,7 +245,7 @@ class GenericParser(ArticleParser):
 
     def authors(self) -> list[str]:
         declared = self.meta("author") or self.meta("article:author") or self.json_ld_author()
-        if declared and not declared.startswith("http"):
+        if declared and not declared.startswith("http") and not is_site_name(declared, self.meta("og:site_name")):
             return split_authors(declared)
         for selector in self.AUTHOR:
             names = [n for t in self.all_texts(selector) if len(t) <= 60 for n in split_authors(t)]

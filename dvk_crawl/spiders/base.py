@@ -232,6 +232,16 @@ class PortalSpider(scrapy.Spider):
         portal = load_portal(seeds_dir(settings), cls.portal_id)
         parse_spider_arguments(spider_arguments(portal), arguments)
         select_sites(portal.seeds.sites, arguments.get("sites"), cls.portal_id)
+        seeds = portal.seeds
+        # A portal known only from the archive (baoquangbinh): a live crawl would end at once,
+        # "finished" with nothing, which reads like a site without campaign news.
+        if str(arguments.get("source", "live")) == "live" and not (
+            seeds.rss or seeds.sitemaps or seeds.listings or seeds.search or seeds.sites
+        ):
+            raise SpiderArgumentError(
+                f"{cls.portal_id} has no live start point in its portal file (it is read from the web archive):"
+                " use -a source=archive"
+            )
 
     # -- start points -------------------------------------------------------------
 
