@@ -46,7 +46,17 @@ def archive_options(site: str, spec: dict[str, object]) -> Iterator[list[str]]:
         yield []
         return
     with serve_wayback(sites=(site,), faults=NO_FAULTS) as wayback:
-        yield ["-a", "source=archive", "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}", "-s", "DVK_ARCHIVE_DELAY=0"]
+        # The fake is local: no pace, and no Common Crawl (the real one is not reachable offline).
+        unpaced = [f"-sDVK_WAYBACK_{budget}_PER_MINUTE=0" for budget in ("CDX", "CAPTURES")]
+        yield [
+            "-a",
+            "source=archive",
+            "-a",
+            "archives=wayback",
+            "-s",
+            f"DVK_ARCHIVE_BASE_URL={wayback.base_url}",
+            *unpaced,
+        ]
 
 
 def crawl_site(spider: str, base_url: str, arguments: dict[str, str], options: list[str]) -> dict[str, object]:
