@@ -2,7 +2,10 @@
 
 Starts the replicas on loopback ports, runs ``scrapy crawl <spider> -a base_url=…``
 for each (throttling off: the server is local), and prints the per-portal table
-from the store's run history. The replicas' articles are invented pages under the
+from the store's run history. A replica of retired sites (``"wayback": true`` in its
+``expected.json``: Kon Tum's district portals) is crawled as those are, through the web
+archive: a loopback fake Wayback Machine serves its pages (:mod:`dvk_crawl.replica.wayback`).
+The replicas' articles are invented pages under the
 live URLs and ids, so they are kept apart from research data: the demo's store, feed
 and run files are ``data/demo/dvk.sqlite``, ``data/demo/articles.jsonl`` and
 ``data/demo/runs/``; ``data/dvk.sqlite`` (the live crawls' store) is never touched.
@@ -15,9 +18,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from dvk_crawl.extensions.runreport import format_summary
 from dvk_crawl.replica.server import SITES_DIR, serve
+from dvk_crawl.replica.wayback import NO_FAULTS, serve_wayback
 from dvk_crawl.store import open_store
 from dvk_crawl.storefiles import store_data_dir, store_feed_path
 
@@ -32,9 +38,20 @@ def replica_sites() -> dict[str, dict[str, object]]:
     }
 
 
-def crawl_site(spider: str, base_url: str, arguments: dict[str, str]) -> dict[str, object]:
+@contextmanager
+def archive_of(site: str, spec: Mapping[str, object]) -> Iterator[list[str]]:
+    """For a replica of retired sites (``"wayback": true``): the fake Wayback Machine holding its
+    pages, for the crawl's time, and the ``-s`` settings that send the crawl there; else none."""
+    if not spec.get("wayback"):
+        yield []
+        return
+    with serve_wayback((site,), NO_FAULTS) as wayback:
+        yield ["-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}", "-s", "DVK_ARCHIVE_DELAY=0"]
+
+
+def crawl_site(spider: str, base_url: str, arguments: dict[str, str], settings: list[str]) -> dict[str, object]:
     """One ``scrapy crawl`` into the demo store; its run's summary from the store."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}", *settings]
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
     # The feed and the run files follow the store into data/demo/ (dvk_crawl.storefiles).
@@ -66,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             spec = sites[site]
             arguments = {str(k): str(v) for k, v in dict(spec.get("arguments") or {}).items()}  # type: ignore[call-overload]
             print(f"crawling the {site} replica at {urls[site]} ...", flush=True)
-            rows[site] = crawl_site(str(spec["spider"]), urls[site], arguments)
+            with archive_of(site, spec) as settings:
+                rows[site] = crawl_site(str(spec["spider"]), urls[site], arguments, settings)
     print("\n" + format_summary(rows))
     print("(stored counts every article written this run; copies are those stored with duplicate_of set)")
     with open_store(DEMO_STORE_URL) as store:

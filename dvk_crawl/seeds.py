@@ -15,7 +15,9 @@ A portal file declares the portal and its start points. Keys:
 - sub-sites (:mod:`dvk_crawl.sites`): ``site_url`` (the base URL of a name the
   table lacks, a template with ``{site}``) and ``default_sites`` (the names a crawl
   without ``sites=`` takes); a start point or archive prefix with ``{site}`` is used once
-  per selected site.
+  per selected site;
+- ``sources``: how the portal is reached, ``["live", "archive"]`` by default; ``["archive"]``
+  for retired sites (the spider's default ``source`` is then ``archive``, ``live`` is refused).
 
 The folder is ``DVK_SEEDS_DIR`` (default: the bundled ``seeds/``); its ``portals/*.toml``
 are the whole set of portals. A malformed file is reported with the file and line.
@@ -39,7 +41,9 @@ _TEXT_KEYS = ("id", "name", "province", "former_province", "family", "language")
 _REQUIRED_KEYS = ("id", "name", "province", "home", "hosts", "family")
 _TABLE_KEYS = ("family_options", "former_province_markers", "sites")
 _SITE_KEYS = ("site_url", "default_sites")
-_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_REQUIRED_KEYS, *_TABLE_KEYS, *_SITE_KEYS, "search"}
+REACHED_THROUGH = ("live", "archive")
+"""What a portal file's ``sources`` may name: the live sites, the web archive."""
+_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_REQUIRED_KEYS, *_TABLE_KEYS, *_SITE_KEYS, "search", "sources"}
 _URL = re.compile(r"^https?://[^/\s?#]+[^\s]*$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
@@ -54,6 +58,8 @@ class PortalSeeds:
     archive: tuple[str, ...] = ()
     site_table: SiteTable = field(default_factory=SiteTable)
     """The sub-sites ``-a sites=`` chooses from: ``[sites]``, ``site_url``, ``default_sites``."""
+    sources: tuple[str, ...] = REACHED_THROUGH
+    """How the portal can be reached: ``("archive",)`` for retired sites (``-a source=live`` is refused)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ def load_portal_file(seeds_dir: SeedsPath, portal_id: str) -> PortalFile:
         search=data.get("search"),
         sites=dict(table.sites),
         site_table=table,
+        sources=tuple(data.get("sources", REACHED_THROUGH)),
     )
     return PortalFile(path, data, family, seeds)
 
@@ -185,6 +192,9 @@ def _check_value(path: SeedsPath, line: int, key: str, value: object) -> None:
     elif key == "site_url":
         if not _is_url(value) or SITE_PLACEHOLDER not in str(value):
             raise SeedFileError(f"{path}:{line}: site_url must be a URL template containing {SITE_PLACEHOLDER}")
+    elif key == "sources":
+        if not isinstance(value, list) or not value or not set(value) <= set(REACHED_THROUGH):
+            raise SeedFileError(f"{path}:{line}: sources must be a list of {' and '.join(REACHED_THROUGH)}")
     elif key == "default_sites":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SeedFileError(f"{path}:{line}: default_sites must be a list of site names")

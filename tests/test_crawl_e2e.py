@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from dvk_crawl.demo import archive_of
 from dvk_crawl.record import validate_record
 from dvk_crawl.replica.server import SITES_DIR
 from tests.conftest import CrawlResult, run_crawl
@@ -31,7 +32,8 @@ def expectations(site: str) -> dict[str, Any]:
 def crawl(site: str, base_url: str, workdir: Path) -> CrawlResult:
     expected = expectations(site)
     arguments = [f"{k}={v}" for k, v in expected.get("arguments", {}).items()]
-    result = run_crawl(expected["spider"], base_url, workdir, *[x for a in arguments for x in ("-a", a)])
+    with archive_of(site, expected) as settings:  # retired sites: through a fake Wayback Machine
+        result = run_crawl(expected["spider"], base_url, workdir, *settings, *[x for a in arguments for x in ("-a", a)])
     assert result.returncode == 0, result.output[-4000:]
     return result
 

@@ -70,7 +70,9 @@ class SpiderArgumentError(ValueError):
     """A bad ``-a`` argument; the message names it."""
 
 
-def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) -> dict[str, Any]:
+def parse_spider_arguments(
+    allowed: Iterable[str], arguments: dict[str, Any], default_source: str = "live"
+) -> dict[str, Any]:
     """Check names and values of spider arguments; raise one error naming the culprit."""
     allowed = set(allowed)
     for name in sorted(arguments):
@@ -95,7 +97,7 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
     for name, choices in (("source", SOURCES), ("capture", CAPTURE_CHOICES)):
         if name in arguments and str(arguments[name]) not in choices:
             raise SpiderArgumentError(f"{name}={arguments[name]!r} must be one of: {', '.join(choices)}")
-    if "capture" in arguments and str(arguments.get("source", "live")) == "live":
+    if "capture" in arguments and str(arguments.get("source", default_source)) == "live":
         raise SpiderArgumentError(f"capture={arguments['capture']} needs source=archive or source=both")
     base_url = arguments.get("base_url")
     if base_url and not re.match(r"^https?://[^/\s]+/?$", str(base_url)):
@@ -116,7 +118,7 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         known = {k: kwargs.pop(k) for k in list(kwargs) if k in {"name", *_SCRAPYD_ARGUMENTS}}
         portal = get_portal(self.portal_id)
-        arguments = parse_spider_arguments(spider_arguments(portal), kwargs)
+        arguments = checked_arguments(portal, kwargs)
         super().__init__(*args, **known)
         self.arguments: dict[str, str] = {k: str(v) for k, v in kwargs.items()}
         self.portal: Portal = portal
@@ -126,7 +128,7 @@ class PortalSpider(scrapy.Spider):
         until = arguments.get("until")
         self.until: datetime | None = until + timedelta(days=1) if until else None
         self.refresh: bool = arguments.get("refresh", False)
-        self.source = str(arguments.get("source", "live"))
+        self.source = str(arguments.get("source", default_source(portal)))
         self.capture = str(arguments.get("capture", "newest"))
         self.scheduled_keys: set[str] = set()
         self.seen_ids: set[str] = set()
@@ -221,7 +223,7 @@ class PortalSpider(scrapy.Spider):
         ``sites`` is checked against the portal file's sub-sites (:mod:`dvk_crawl.sites`).
         """
         portal = load_portal(seeds_dir(settings), cls.portal_id)
-        parse_spider_arguments(spider_arguments(portal), arguments)
+        checked_arguments(portal, arguments)
         checked_sites(portal, arguments.get("sites"))
 
     # -- start points -------------------------------------------------------------
@@ -685,6 +687,26 @@ class PortalSpider(scrapy.Spider):
 def spider_arguments(portal: Portal) -> tuple[str, ...]:
     """The ``-a`` arguments of a portal's spider: ``sites`` only for a portal file that declares sub-sites."""
     return (*PortalSpider.ARGUMENTS, "sites") if portal.seeds.site_table else PortalSpider.ARGUMENTS
+
+
+def default_source(portal: Portal) -> str:
+    """``live`` unless the portal file says its sites are reached through the archive only."""
+    return "live" if "live" in portal.seeds.sources else "archive"
+
+
+def checked_arguments(portal: Portal, arguments: dict[str, Any]) -> dict[str, Any]:
+    """:func:`parse_spider_arguments` for the portal, and a ``source`` its file allows."""
+    parsed = parse_spider_arguments(spider_arguments(portal), arguments, default_source(portal))
+    source = str(arguments.get("source", default_source(portal)))
+    needs = {"live": {"live"}, "archive": {"archive"}, "both": {"live", "archive"}}[source]
+    if not needs <= set(portal.seeds.sources):
+        (only,) = portal.seeds.sources  # "both" is refused only when one of the two is missing
+        where = {"live": "its live sites", "archive": "the web archive (its sites are retired)"}[only]
+        raise SpiderArgumentError(
+            f"source={source}: {portal.id} is reached through {where} only"
+            f" (sources in seeds/portals/{portal.id}.toml); use source={only}"
+        )
+    return parsed
 
 
 def checked_sites(portal: Portal, requested: str | None) -> SiteSelection:
