@@ -21,7 +21,9 @@ from dvk_crawl.seeds import load_portal_file
 from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError
+from dvk_crawl.replica.wayback import serve_wayback
 from tests.conftest import ROOT
+from tests.test_archive import MINH_LONG, archive_crawl, cdx_params
 
 QUANGTRI = get_portal("quangtri").seeds.site_table
 QUANGNGAI = get_portal("quangngai").seeds.site_table
@@ -175,6 +177,20 @@ def test_a_site_none_of_whose_start_points_answered_is_named_and_fails_the_run()
     assert run_failure("finished", outcome) == line
 
 
+def test_when_every_site_failed_the_run_line_names_them_too() -> None:
+    stats = {
+        "dvk/discovery/start_points": 2,
+        "dvk/discovery/pages_failed": 2,
+        "dvk/discovery/start_points_failed/dns_error": 2,
+        "dvk/discovery/sites/hailagn/start_points": 1,
+        "dvk/discovery/sites/hailagn/failed/dns_error": 1,
+        "dvk/discovery/sites/xyz/start_points": 1,
+        "dvk/discovery/sites/xyz/failed/dns_error": 1,
+    }
+    line = "2 of 2 start points failed (dns_error): is the network up? (site(s) hailagn, xyz)"
+    assert run_failure("finished", discovery_outcome(stats)) == line
+
+
 def test_a_site_with_one_answered_start_point_has_not_failed() -> None:
     stats = {
         "dvk/discovery/start_points": 2,
@@ -220,3 +236,22 @@ def test_an_unresolvable_site_fails_alone_with_a_line_naming_it(tmp_path: Path) 
     assert run["complete"] is False and "nowhere" in run["incomplete_because"]
     assert run["discovery"]["sites_failed"] == {"nowhere": ["dns_error"]}
     assert run["stats"]["dvk/discovery/sites/ok/start_points"] == run["discovery"]["start_points_answered"] == 1
+
+
+@pytest.mark.slow
+def test_member_portals_by_name_come_back_from_the_archive_under_both_their_prefixes(
+    replicas: dict[str, str], tmp_path: Path
+) -> None:
+    """``sites=minhlong,binhson`` with ``source=archive``: each member portal's old Liferay site is
+    listed under its own host and under the province's ``/web/<name>/``; binhson has no capture."""
+    with serve_wayback() as wayback:
+        args = ("-a", "sites=minhlong,binhson", "-a", "until=2025-06-30")
+        result = archive_crawl("quangngai", replicas["quangngai"], wayback, tmp_path, *args)
+        targets = {p["url"][0] for p in cdx_params(wayback)}
+    assert sorted(r["id"] for r in result.records()) == MINH_LONG
+    assert targets == {
+        "minhlong.quangngai.gov.vn/*",
+        "quangngai.gov.vn/web/minhlong/*",
+        "binhson.quangngai.gov.vn/*",
+        "quangngai.gov.vn/web/binhson/*",
+    }

@@ -143,8 +143,12 @@ def run_failure(reason: str, outcome: dict[str, Any]) -> str | None:
         return "the store failed (finish reason store_error); see the ERROR line above"
     if reason == "feed_error":
         return "the feed could not be written (finish reason feed_error); see the ERROR line above"
-    # Every start point failed: one line for the run; else the sub-sites that failed whole.
-    return start_points_failure(outcome) or sites_failure(outcome)
+    # Every start point failed: one line for the run, naming the sub-sites chosen (a misspelt
+    # name is as likely as a network down); else the sub-sites that failed whole.
+    everything = start_points_failure(outcome)
+    if everything and outcome.get("sites_failed"):
+        return f"{everything} (site(s) {', '.join(outcome['sites_failed'])})"
+    return everything or sites_failure(outcome)
 
 
 def find_alerts(stats: dict[str, Any], summary: dict[str, Any], previous: list[dict[str, Any]]) -> list[str]:
