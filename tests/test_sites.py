@@ -17,11 +17,11 @@ from dvk_crawl.extensions.runreport import discovery_outcome, incomplete_because
 from dvk_crawl.keywords import SeedFileError
 from dvk_crawl.portals import get_portal
 from dvk_crawl.replica.server import ReplicaServer
+from dvk_crawl.replica.wayback import serve_wayback
 from dvk_crawl.seeds import load_portal_file
 from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError
-from dvk_crawl.replica.wayback import serve_wayback
 from tests.conftest import ROOT
 from tests.test_archive import MINH_LONG, archive_crawl, cdx_params
 
