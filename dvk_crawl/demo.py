@@ -2,7 +2,10 @@
 
 Starts the replicas on loopback ports, runs ``scrapy crawl <spider> -a base_url=…``
 for each (throttling off: the server is local), and prints the per-portal table
-from the store's run history. The replicas' articles are invented pages under the
+from the store's run history. A replica of retired sites (``"archive": true`` in its
+``expected.json``: Kon Tum's district portals, Báo Quảng Bình) is crawled as those are, through the web
+archive: a loopback fake Wayback Machine serves its pages (:mod:`dvk_crawl.replica.wayback`).
+The replicas' articles are invented pages under the
 live URLs and ids, so they are kept apart from research data: the demo's store, feed
 and run files are ``data/demo/dvk.sqlite``, ``data/demo/articles.jsonl`` and
 ``data/demo/runs/``; ``data/dvk.sqlite`` (the live crawls' store) is never touched.

@@ -11,7 +11,13 @@ A portal file declares the portal and its start points. Keys:
   prefixes to look up in the web archive with ``-a source=archive``);
 - tables: ``[family_options]`` (the family's parameters, e.g. liferay_3cms's
   ``domain``), ``[former_province_markers]`` (former province → place names) and
-  ``[sites]`` (sub-site name → base URL, chosen with ``-a sites=``).
+  ``[sites]`` (sub-site name → base URL, chosen with ``-a sites=``);
+- sub-sites (:mod:`dvk_crawl.sites`): ``site_url`` (the base URL of a name the
+  table lacks, a template with ``{site}``) and ``default_sites`` (the names a crawl
+  without ``sites=`` takes); a start point or archive prefix with ``{site}`` is used once
+  per selected site;
+- ``sources``: how the portal is reached, ``["live", "archive"]`` by default; ``["archive"]``
+  for retired sites (the spider's default ``source`` is then ``archive``, ``live`` is refused).
 
 The folder is ``DVK_SEEDS_DIR`` (default: the bundled ``seeds/``); its ``portals/*.toml``
 are the whole set of portals. A malformed file is reported with the file and line.
@@ -27,13 +33,17 @@ from typing import Any
 from dvk_crawl.config import SeedsPath
 from dvk_crawl.families import FAMILIES, Family, get_family
 from dvk_crawl.keywords import SeedFileError
+from dvk_crawl.sites import SITE_PLACEHOLDER, SiteTable
 
 PORTALS_FOLDER = "portals"
 _LIST_KEYS = ("rss", "sitemaps", "listings", "archive")
 _TEXT_KEYS = ("id", "name", "province", "former_province", "family", "language")
 _REQUIRED_KEYS = ("id", "name", "province", "home", "hosts", "family")
 _TABLE_KEYS = ("family_options", "former_province_markers", "sites")
-_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_REQUIRED_KEYS, *_TABLE_KEYS, "search"}
+_SITE_KEYS = ("site_url", "default_sites")
+REACHED_THROUGH = ("live", "archive")
+"""What a portal file's ``sources`` may name: the live sites, the web archive."""
+_KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_REQUIRED_KEYS, *_TABLE_KEYS, *_SITE_KEYS, "search", "sources"}
 _URL = re.compile(r"^https?://[^/\s?#]+[^\s]*$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
@@ -46,6 +56,10 @@ class PortalSeeds:
     search: str | None = None
     sites: dict[str, str] = field(default_factory=dict)
     archive: tuple[str, ...] = ()
+    site_table: SiteTable = field(default_factory=SiteTable)
+    """The sub-sites ``-a sites=`` chooses from: ``[sites]``, ``site_url``, ``default_sites``."""
+    sources: tuple[str, ...] = REACHED_THROUGH
+    """How the portal can be reached: ``("archive",)`` for retired sites (``-a source=live`` is refused)."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +107,37 @@ def load_portal_file(seeds_dir: SeedsPath, portal_id: str) -> PortalFile:
         family.url_rule_for(data.get("family_options", {}))
     except ValueError as error:
         raise SeedFileError(f"{path}:{_line_of(text, 'family_options')}: {error}") from None
+    table = _site_table(path, text, data)
     seeds = PortalSeeds(
         **{key: tuple(data.get(key, ())) for key in _LIST_KEYS},
         search=data.get("search"),
-        sites=dict(data.get("sites", {})),
+        sites=dict(table.sites),
+        site_table=table,
+        sources=tuple(data.get("sources", REACHED_THROUGH)),
     )
     return PortalFile(path, data, family, seeds)
+
+
+def _site_table(path: SeedsPath, text: str, data: dict[str, Any]) -> SiteTable:
+    """The file's sub-sites; a ``default_sites`` name the table lacks, or a ``{site}`` template
+    without any sub-site, is an error naming the line."""
+    sites = dict(data.get("sites", {}))
+    default = data.get("default_sites")
+    unknown = [name for name in default or () if name not in sites]
+    if unknown:
+        line = _line_of(text, "default_sites")
+        raise SeedFileError(f"{path}:{line}: default_sites names {', '.join(unknown)}, which [sites] lacks")
+    table = SiteTable(
+        sites=sites,
+        url_template=data.get("site_url"),
+        default=tuple(default) if default is not None else None,
+        foreign_hosts=tuple(data.get("family_options", {}).get("other_platforms", ())),
+    )
+    templated = [key for key in _LIST_KEYS if any(SITE_PLACEHOLDER in url for url in data.get(key, ()))]
+    if templated and not table:
+        line = _line_of(text, templated[0])
+        raise SeedFileError(f"{path}:{line}: {templated[0]} uses {SITE_PLACEHOLDER} but the file declares no sites")
+    return table
 
 
 def load_seeds(seeds_dir: SeedsPath, portal_id: str) -> PortalSeeds:
@@ -150,6 +189,15 @@ def _check_value(path: SeedsPath, line: int, key: str, value: object) -> None:
     elif key == "sites":
         if not (isinstance(value, dict) and all(_is_url(v) for v in value.values())):
             raise SeedFileError(f"{path}:{line}: sites must map names to http(s) URLs")
+    elif key == "site_url":
+        if not _is_url(value) or SITE_PLACEHOLDER not in str(value):
+            raise SeedFileError(f"{path}:{line}: site_url must be a URL template containing {SITE_PLACEHOLDER}")
+    elif key == "sources":
+        if not isinstance(value, list) or not value or not set(value) <= set(REACHED_THROUGH):
+            raise SeedFileError(f"{path}:{line}: sources must be a list of {' and '.join(REACHED_THROUGH)}")
+    elif key == "default_sites":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SeedFileError(f"{path}:{line}: default_sites must be a list of site names")
     elif key == "former_province_markers":
         if not (isinstance(value, dict) and all(_is_texts(v) and v for v in value.values())):
             raise SeedFileError(f"{path}:{line}: former_province_markers must map provinces to lists of place names")

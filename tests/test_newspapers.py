@@ -172,11 +172,14 @@ def test_bao_quang_binh_comes_back_from_the_archive(
     assert not [p for p in wayback.requests if "2205518" in p and p.startswith("/web/")]
 
 
-def test_a_live_crawl_of_the_archive_only_paper_is_refused_with_one_line() -> None:
+def test_the_archive_only_paper_is_read_from_the_archive_and_a_live_crawl_is_refused_with_one_line() -> None:
+    """Its portal file says ``sources = ["archive"]``: the archive by default, live never (a live
+    crawl would end at once, "finished" with nothing, which reads like a paper without campaign news)."""
     spider = spider_class("baoquangbinh")
     settings = get_project_settings()
-    with pytest.raises(SpiderArgumentError, match=r"^baoquangbinh has no live start point .*: use -a source=archive$"):
-        spider.check_arguments({}, settings)
+    spider.check_arguments({}, settings)
     spider.check_arguments({"source": "archive"}, settings)
-    spider.check_arguments({"source": "both"}, settings)
+    for source in ("live", "both"):
+        with pytest.raises(SpiderArgumentError, match=rf"^source={source}: baoquangbinh is reached through the web"):
+            spider.check_arguments({"source": source}, settings)
     spider_class("baoquangtri").check_arguments({}, settings)

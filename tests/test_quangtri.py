@@ -17,8 +17,8 @@ from dvk_crawl.extract import ExtractionError
 from dvk_crawl.families.liferay_3cms import Liferay3CmsParser, article_id_of
 from dvk_crawl.portals import get_portal
 from dvk_crawl.replica.server import SITES_DIR
+from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites
 from dvk_crawl.spiders import spider_class
-from dvk_crawl.spiders.base import SpiderArgumentError, select_sites
 from tests.conftest import ROOT
 
 QuangtriSpider = spider_class("quangtri")
@@ -150,10 +150,11 @@ def test_section_comes_from_the_breadcrumb_not_the_article_page_itself() -> None
 
 def test_sites_default_to_the_whole_table_and_unknown_names_are_named() -> None:
     table = {"www": "https://www.quangtri.gov.vn", "trieuphong": "https://trieuphong.quangtri.gov.vn"}
-    assert select_sites(table, None) == table
-    assert list(select_sites(table, " trieuphong , www,trieuphong")) == ["trieuphong", "www"]
-    with pytest.raises(SpiderArgumentError, match="unknown site\\(s\\) foo, ubmttqvn; known sites: www, trieuphong"):
-        select_sites(table, "trieuphong,foo,ubmttqvn")
+    assert select_sites(SiteTable(table), None).sites == table
+    assert list(select_sites(SiteTable(table), " trieuphong , www,trieuphong").sites) == ["trieuphong", "www"]
+    # without a site_url template, a name the table lacks is an error
+    with pytest.raises(SiteSelectionError, match="unknown site\\(s\\) foo; known sites: www, trieuphong"):
+        select_sites(SiteTable(table), "trieuphong,foo")
 
 
 def make_spider(**arguments: str) -> QuangtriSpider:
@@ -207,9 +208,9 @@ def test_listing_pages_through_the_portlet_cur_parameter() -> None:
 
 
 @pytest.mark.slow
-def test_unknown_site_is_a_one_line_error() -> None:
+def test_a_malformed_site_name_is_a_one_line_error() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "quangtri", "-a", "sites=trieuphong,nowhere"],
+        [sys.executable, "-m", "scrapy", "crawl", "quangtri", "-a", "sites=trieuphong,no_where"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -217,7 +218,7 @@ def test_unknown_site_is_a_one_line_error() -> None:
     )
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
     assert result.returncode == 2
-    assert len(errors) == 1 and "unknown site(s) nowhere; known sites: www, trieuphong" in errors[0], result.stderr
+    assert len(errors) == 1 and "'no_where' is no sub-domain name" in errors[0], result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -80,6 +80,7 @@ from dvk_crawl.failures import failure_reason
 from dvk_crawl.identity import Identity
 from dvk_crawl.outcomes import GONE_REASONS, Dropped, is_transient
 from dvk_crawl.record import Article
+from dvk_crawl.sites import site_urls, without_templates
 from dvk_crawl.store import crawler_store
 
 if TYPE_CHECKING:
@@ -142,14 +143,15 @@ class ArchiveDiscovery:
     def targets(self) -> list[str]:
         """Sites or URL prefixes to list in the archive: the seeds' ``archive`` entries, else the
         hosts of the start points. For a portal with sub-sites: the selected sites' ``archive``
-        prefixes on their hosts, else each whole selected site."""
+        prefixes (on their hosts, or with ``{site}``), else each whole selected site."""
         spider, seeds = self.spider, self.spider.seeds
         if spider.sites:
-            site_hosts = {urlsplit(base).hostname for base in spider.sites.values()}
-            prefixes = [url for url in seeds.archive if urlsplit(url).hostname in site_hosts]
-            return prefixes or list(spider.sites.values())
-        if seeds.archive:
-            return list(seeds.archive)
+            # Per site: the archive prefixes on its host or written with {site} (Quảng Ngãi's
+            # https://quangngai.gov.vn/web/{site}/), else the whole site.
+            prefixes = [site_urls(seeds.archive, {name: base}) or [base] for name, base in spider.sites.items()]
+            return list(dict.fromkeys(url for urls in prefixes for url in urls))
+        if without_templates(seeds.archive):
+            return list(without_templates(seeds.archive))
         urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *filter(None, [seeds.search])]
         hosts = dict.fromkeys(f"{p.scheme}://{p.netloc}/" for p in map(urlsplit, urls))
         return list(hosts) or [spider.portal.home]

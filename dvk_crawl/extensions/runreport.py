@@ -10,9 +10,9 @@ crawls, ``make demo`` and ``dvk-crawl stats`` read.
 Each run records whether it was complete (finished, its start points requested by
 itself, every discovery page answered): only complete runs let later runs skip
 unchanged sitemaps or stop paging (``PortalSpider.load_crawl_state``). A run that did
-not do its work (every start point failed, interrupted, the store or the feed failed, the run
-file not written) leaves its one-line reason in the stat ``dvk/run/failure``, which
-``scrapy crawl`` prints before exiting with code 1.
+not do its work (every start point failed, or all of one selected sub-site's,
+interrupted, the store or the feed failed, the run file not written) leaves its one-line
+reason in the stat ``dvk/run/failure``, which ``scrapy crawl`` prints before exiting with code 1.
 """
 
 from __future__ import annotations
@@ -84,7 +84,35 @@ def discovery_outcome(stats: dict[str, Any]) -> dict[str, Any]:
         "start_points_answered": stats.get("dvk/discovery/start_points_answered", 0),
         "pages_answered": stats.get("dvk/discovery/pages_answered", 0),
         "pages_failed": stats.get("dvk/discovery/pages_failed", 0),
+        "sites_failed": sites_failed(stats),
     }
+
+
+def sites_failed(stats: dict[str, Any]) -> dict[str, list[str]]:
+    """Sub-sites (``-a sites=``) none of whose start points answered, each with why:
+    ``{"xyz": ["dns_error"]}``. A start point the duplicate filter dropped is not a failure."""
+    tried: dict[str, int] = {}
+    failed: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if not key.startswith("dvk/discovery/sites/"):
+            continue
+        site, _, what = key.removeprefix("dvk/discovery/sites/").partition("/")
+        if what == "start_points":
+            tried[site] = value
+        elif what.startswith("failed/"):
+            failed.setdefault(site, {})[what.removeprefix("failed/")] = value
+    return {
+        site: sorted(reasons) for site, reasons in sorted(failed.items()) if sum(reasons.values()) >= tried.get(site, 0)
+    }
+
+
+def sites_failure(outcome: dict[str, Any]) -> str | None:
+    """``site(s) xyz (dns_error) failed: none of their start points answered`` when some did, else None."""
+    failed = outcome.get("sites_failed") or {}
+    if not failed:
+        return None
+    named = ", ".join(f"{site} ({', '.join(reasons)})" for site, reasons in failed.items())
+    return f"site(s) {named} failed: none of their start points answered; the other sites were crawled"
 
 
 def _failure_hint(reasons: dict[str, int]) -> str:
@@ -113,6 +141,9 @@ def incomplete_because(reason: str, outcome: dict[str, Any]) -> str | None:
         return "; ".join(f"archive {name} stopped ({why})" for name, why in outcome["archives_stopped"].items())
     if not outcome["start_points"]:
         return "no start point was requested"
+    failed_sites = sites_failure(outcome)
+    if failed_sites:
+        return failed_sites
     if outcome["pages_failed"]:
         return f"{outcome['pages_failed']} discovery pages failed"
     # Dropped as already requested: by an earlier part of the same JOBDIR, or by another
@@ -134,7 +165,12 @@ def run_failure(reason: str, outcome: dict[str, Any]) -> str | None:
     chosen, stopped = outcome.get("archives", []), outcome.get("archives_stopped", {})
     if chosen and all(name in stopped for name in chosen):
         return "every archive stopped: " + "; ".join(f"{name} after {why}" for name, why in stopped.items())
-    return start_points_failure(outcome)
+    # Every start point failed: one line for the run, naming the sub-sites chosen (a misspelt
+    # name is as likely as a network down); else the sub-sites that failed whole.
+    everything = start_points_failure(outcome)
+    if everything and outcome.get("sites_failed"):
+        return f"{everything} (site(s) {', '.join(outcome['sites_failed'])})"
+    return everything or sites_failure(outcome)
 
 
 def find_alerts(stats: dict[str, Any], summary: dict[str, Any], previous: list[dict[str, Any]]) -> list[str]:

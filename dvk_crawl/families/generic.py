@@ -324,7 +324,9 @@ class GenericParser(ArticleParser):
 @dataclass(frozen=True)
 class PatternUrlRule:
     """A portal file's own article URL rule: ``article_url``, a regular expression searched in
-    the canonical URL whose group ``key`` (else the whole match) is the article key.
+    the canonical URL whose group ``key`` (else the whole match) is the article key. A group
+    ``site`` prefixes it (``<site>/<key>``): for an estate of sites whose ids are per site
+    (``(?P<site>[a-z0-9-]+)[.]kontum[.]gov[.]vn/…-(?P<key>[0-9]+)$``).
 
     The canonical URL is the page's URL on ``https`` without query or fragment, host in lower
     case: what most news CMSes serve one article under."""
@@ -335,7 +337,9 @@ class PatternUrlRule:
         match = self.article_url.search(url)
         if match is None:
             return None
-        return match.groupdict().get("key") or match.group(0)
+        groups = match.groupdict()
+        key = groups.get("key") or match.group(0)
+        return f"{groups['site'].lower()}/{key}" if groups.get("site") else key
 
     def canonicalize(self, url: str) -> str:
         parts = urlsplit(url)

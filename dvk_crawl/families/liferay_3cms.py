@@ -6,6 +6,12 @@ URL (seen on 4 hosts)::
 
     https://<sub>.quangtri.gov.vn[/vi]/chi-tiet-tin/-/view-article/1/<catId>/<articleId>
 
+The older 3CMS, before Liferay 7, still serves pages under ``/3cms/`` on some sub-sites of
+quangbinh.gov.vn (links seen in third-party files: ``ldld.quangbinh.gov.vn/3cms/Ban-in-507.htm?art=13969217229087``,
+a print view; ``snn.quangbinh.gov.vn/3cms/bql-cang-ca-quang-binh.htm``). Its article is
+``/3cms/<page>.htm?art=<artId>`` (the ``art`` parameter as the identity is inferred from the
+print view): key ``<host>/3cms/<artId>``; a ``/3cms/`` page without ``art`` is no article.
+
 The articleId is the creation time in epoch milliseconds and is unique per site only,
 so the key is ``<host>/<articleId>``; the category id is not part of the identity (one
 article is filed under several categories). The locale prefix (``/vi``) only picks the
@@ -39,6 +45,10 @@ _ARTICLE_PATH = re.compile(
     r"^(?:/[a-z]{2}(?:[_-][A-Za-z]{2})?)?(?P<page>/[\w-]+)/-/view-article/(?P<n>\d+)/(?P<cat>\d+)/(?P<id>\d+)/?$"
 )
 
+# The pre-Liferay 3CMS: /3cms/<page>.htm?art=<artId> (see the module's docstring).
+_LEGACY_PATH = re.compile(r"^/3cms/[\w.-]+\.htm$", re.IGNORECASE)
+_LEGACY_ART = re.compile(r"(?:^|&)art=(?P<id>\d+)(?:&|$)")
+
 
 @dataclass(frozen=True)
 class UrlRules:
@@ -67,7 +77,11 @@ class UrlRules:
         → ``trieuphong.quangtri.gov.vn/1606789047213``.
         """
         host = self.host(url)
-        match = _ARTICLE_PATH.match(urlsplit(url.strip()).path)
+        parts = urlsplit(url.strip())
+        legacy = legacy_article_id(parts.path, parts.query)
+        if host is not None and legacy is not None:
+            return f"{host}/3cms/{legacy}"
+        match = _ARTICLE_PATH.match(parts.path)
         if host is None or match is None:
             return None
         return f"{host}/{match['id']}"
@@ -82,6 +96,9 @@ class UrlRules:
         """
         parts = urlsplit(url.strip())
         host = self.host(url) or (parts.hostname or "")
+        legacy = legacy_article_id(parts.path, parts.query)
+        if legacy is not None:  # the old 3CMS: its page and the art parameter, nothing else
+            return urlunsplit(("https", host, parts.path, f"art={legacy}", ""))
         match = _ARTICLE_PATH.match(parts.path)
         if match is None:
             return urlunsplit(("https", host, parts.path, parts.query, ""))
@@ -92,6 +109,14 @@ class UrlRules:
 def url_rule(domain: str, other_platforms: Sequence[str] = ()) -> UrlRules:
     """The family's options in a portal file: ``domain`` (required) and ``other_platforms``."""
     return UrlRules(domain=domain, other_platforms=tuple(other_platforms))
+
+
+def legacy_article_id(path: str, query: str) -> str | None:
+    """The ``art`` id of an old 3CMS article URL (``/3cms/<page>.htm?art=<id>``), else None."""
+    if not _LEGACY_PATH.match(path):
+        return None
+    match = _LEGACY_ART.search(query)
+    return match["id"] if match else None
 
 
 def article_id_of(url: str) -> int | None:
@@ -119,6 +144,8 @@ class Liferay3CmsParser(ArticleParser):
         '[id^="p_p_id_viewarticle"]',
         '[id*="viewarticle"]',
         '[id*="ViewArticle"]',
+        # The older 3CMS's article block (/3cms/ pages, no Liferay portlets): the class is invented.
+        "div.news-detail",
     )
     TITLE = (".article-detail h1", "h1.article-title", ".news-detail h1", ".title-detail", "h1", "h2")
     SUMMARY = (".article-summary", ".news-summary", ".sapo", ".summary")

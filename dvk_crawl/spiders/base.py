@@ -9,11 +9,13 @@ Arguments (``-a name=value``): ``base_url`` (crawl a replica: the portal's hosts
 are mapped onto it, URL rules unchanged), ``since`` / ``until`` (``YYYY-MM-DD``,
 the publication window, inclusive), ``source`` (``live``, ``archive`` or ``both``)
 and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`;
-``sites`` (``-a sites=trieuphong,www``) for a portal whose file has a ``[sites]`` table:
-names of that table (name → base URL), all of them by default. Per selected site the
-start points are the file's RSS feeds, sitemaps and listing pages on that site's host;
-a site without a sitemap start point gets ``<base>/sitemap.xml`` (where Liferay and most
-CMSs serve it). With ``-a source=archive`` the web archive is listed per selected site.
+``sites`` (``-a sites=trieuphong,www``, ``all``, or a name the file lacks) for a portal
+whose file declares sub-sites (:mod:`dvk_crawl.sites`). Per selected site the start
+points are the file's RSS feeds, sitemaps and listing pages on that site's host and
+those written with ``{site}``; a site without a sitemap start point gets
+``<base>/sitemap.xml`` (where Liferay and most CMSs serve it). With ``-a source=archive``
+the web archive is listed per selected site. A site whose every start point failed is
+named in the run's outcome.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from dvk_crawl.portals.portal import Portal
 from dvk_crawl.portals.registry import get_portal, load_portal, use_seeds_dir
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds
+from dvk_crawl.sites import SiteSelection, SiteSelectionError, select_sites, site_urls, without_templates
 from dvk_crawl.store import ArticleStore, crawler_store
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
@@ -68,7 +71,9 @@ class SpiderArgumentError(ValueError):
     """A bad ``-a`` argument; the message names it."""
 
 
-def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) -> dict[str, Any]:
+def parse_spider_arguments(
+    allowed: Iterable[str], arguments: dict[str, Any], default_source: str = "live"
+) -> dict[str, Any]:
     """Check names and values of spider arguments; raise one error naming the culprit."""
     allowed = set(allowed)
     for name in sorted(arguments):
@@ -94,7 +99,7 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
         if name in arguments and str(arguments[name]) not in choices:
             raise SpiderArgumentError(f"{name}={arguments[name]!r} must be one of: {', '.join(choices)}")
     for name in ("capture", "archives"):
-        if name in arguments and str(arguments.get("source", "live")) == "live":
+        if name in arguments and str(arguments.get("source", default_source)) == "live":
             raise SpiderArgumentError(f"{name}={arguments[name]} needs source=archive or source=both")
     if "archives" in arguments:
         try:
@@ -105,20 +110,6 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
     if base_url and not re.match(r"^https?://[^/\s]+/?$", str(base_url)):
         raise SpiderArgumentError(f"base_url={base_url!r} must be a scheme and host, e.g. http://127.0.0.1:8000")
     return parsed
-
-
-def select_sites(table: dict[str, str], requested: str | None, portal_id: str = "<portal>") -> dict[str, str]:
-    """The sites named in ``requested`` (comma-separated), all of ``table`` when empty."""
-    names = [name.strip() for name in (requested or "").split(",") if name.strip()] or list(table)
-    unknown = [name for name in names if name not in table]
-    if unknown:
-        known = ", ".join(table) or f"none (add a [sites] table to seeds/portals/{portal_id}.toml)"
-        raise SpiderArgumentError(f"sites={requested}: unknown site(s) {', '.join(unknown)}; known sites: {known}")
-    return {name: table[name] for name in dict.fromkeys(names)}
-
-
-def on_host(urls: tuple[str, ...], host: str | None) -> list[str]:
-    return [url for url in urls if urlsplit(url).hostname == host]
 
 
 class PortalSpider(scrapy.Spider):
@@ -134,7 +125,7 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         known = {k: kwargs.pop(k) for k in list(kwargs) if k in {"name", *_SCRAPYD_ARGUMENTS}}
         portal = get_portal(self.portal_id)
-        arguments = parse_spider_arguments(spider_arguments(portal), kwargs)
+        arguments = checked_arguments(portal, kwargs)
         super().__init__(*args, **known)
         self.arguments: dict[str, str] = {k: str(v) for k, v in kwargs.items()}
         self.portal: Portal = portal
@@ -144,7 +135,7 @@ class PortalSpider(scrapy.Spider):
         until = arguments.get("until")
         self.until: datetime | None = until + timedelta(days=1) if until else None
         self.refresh: bool = arguments.get("refresh", False)
-        self.source = str(arguments.get("source", "live"))
+        self.source = str(arguments.get("source", default_source(portal)))
         self.capture = str(arguments.get("capture", "newest"))
         self.scheduled_keys: set[str] = set()
         self.seen_ids: set[str] = set()
@@ -163,7 +154,7 @@ class PortalSpider(scrapy.Spider):
             load_portal(folder, cls.portal_id)
         spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.seeds = spider.portal.seeds
-        spider.sites = select_sites(spider.seeds.sites, spider.arguments.get("sites"), spider.portal_id)
+        spider.sites = spider.selected_sites(spider.arguments.get("sites"))
         spider.keywords = crawl_keywords(crawler.settings)
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
         spider.sitemap_max_depth = setting(crawler.settings, "DVK_SITEMAP_MAX_DEPTH")
@@ -176,6 +167,15 @@ class PortalSpider(scrapy.Spider):
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
         return spider
+
+    def selected_sites(self, requested: str | None) -> dict[str, str]:
+        """The sites of ``-a sites=``; a name the file lacks is tried under its ``site_url``, and the log says so."""
+        selection = checked_sites(self.portal, requested)
+        for name in selection.guessed:
+            self.logger.warning(
+                "site %r is not in seeds/portals/%s.toml; trying %s", name, self.portal_id, selection.sites[name]
+            )
+        return selection.sites
 
     def load_crawl_state(self, store: ArticleStore) -> None:
         """What earlier runs did: ids not to fetch again, and what the last complete run knew.
@@ -227,21 +227,11 @@ class PortalSpider(scrapy.Spider):
     def check_arguments(cls, arguments: dict[str, Any], settings: BaseSettings) -> None:
         """Check ``-a`` arguments before a crawl starts; raise ``SpiderArgumentError`` naming the bad one.
 
-        ``sites`` is checked against the portal file's ``[sites]`` table.
+        ``sites`` is checked against the portal file's sub-sites (:mod:`dvk_crawl.sites`).
         """
         portal = load_portal(seeds_dir(settings), cls.portal_id)
-        parse_spider_arguments(spider_arguments(portal), arguments)
-        select_sites(portal.seeds.sites, arguments.get("sites"), cls.portal_id)
-        seeds = portal.seeds
-        # A portal known only from the archive (baoquangbinh): a live crawl would end at once,
-        # "finished" with nothing, which reads like a site without campaign news.
-        if str(arguments.get("source", "live")) == "live" and not (
-            seeds.rss or seeds.sitemaps or seeds.listings or seeds.search or seeds.sites
-        ):
-            raise SpiderArgumentError(
-                f"{cls.portal_id} has no live start point in its portal file (it is read from the web archive):"
-                " use -a source=archive"
-            )
+        checked_arguments(portal, arguments)
+        checked_sites(portal, arguments.get("sites"))
 
     # -- start points -------------------------------------------------------------
 
@@ -257,26 +247,35 @@ class PortalSpider(scrapy.Spider):
         if self.sites:
             yield from self.site_start_points()
             return
-        for url in self.seeds.rss:
+        for url in without_templates(self.seeds.rss):
             yield self.discovery_request(url, self.parse_rss)
-        for url in self.seeds.sitemaps:
+        for url in without_templates(self.seeds.sitemaps):
             yield self.discovery_request(url, self.parse_sitemap)
-        for url in self.seeds.listings:
+        for url in without_templates(self.seeds.listings):
             yield self.discovery_request(url, self.parse_listing, page=1)
         if self.seeds.search:
             for keyword in self.keywords.phrases:
                 yield self.discovery_request(self.seeds.search.format(keyword=keyword), self.parse_listing, page=1)
 
     def site_start_points(self) -> Iterator[scrapy.Request]:
-        """Per selected sub-site: the start points on its host, ``<base>/sitemap.xml`` when it has no sitemap."""
-        for base in self.sites.values():
-            host = urlsplit(base).hostname
-            for url in on_host(self.seeds.rss, host):
-                yield self.discovery_request(url, self.parse_rss)
-            for url in on_host(self.seeds.sitemaps, host) or [urljoin(base, "/sitemap.xml")]:
-                yield self.discovery_request(url, self.parse_sitemap)
-            for url in on_host(self.seeds.listings, host):
-                yield self.discovery_request(url, self.parse_listing, page=1)
+        """Per selected sub-site: its start points (on its host, or written with ``{site}``),
+        ``<base>/sitemap.xml`` when it has no sitemap; each carries the site's name."""
+        for name, base in self.sites.items():
+            site = {name: base}
+            for url in site_urls(self.seeds.rss, site):
+                yield self.site_request(name, url, self.parse_rss)
+            for url in site_urls(self.seeds.sitemaps, site) or [urljoin(base, "/sitemap.xml")]:
+                yield self.site_request(name, url, self.parse_sitemap)
+            for url in site_urls(self.seeds.listings, site):
+                yield self.site_request(name, url, self.parse_listing, page=1)
+
+    def site_request(self, site: str, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        """A start point of one sub-site: counted under the site, so that a site none of whose
+        start points answered is named (``discovery/sites/<name>/…``, :func:`discovery_failed`)."""
+        self.count(f"discovery/sites/{site}/start_points")
+        request = self.discovery_request(url, callback, **cb_kwargs)
+        request.meta["dvk_site"] = site
+        return request
 
     def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         self.count("discovery/pages_requested")
@@ -562,6 +561,10 @@ class PortalSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("dvk_start_point"):
             self.count(f"discovery/start_points_failed/{reason}")
+            site = request.meta.get("dvk_site")
+            if site is not None:
+                self.count(f"discovery/sites/{site}/failed/{reason}")
+                self.logger.warning("site %r: start point %s failed (%s)", site, request.url, reason)
 
     def response_received(self, response: Response, request: scrapy.Request, **kwargs: Any) -> None:
         # Only 2xx answers reach a callback (HttpErrorMiddleware); the others count as failed.
@@ -692,5 +695,33 @@ class PortalSpider(scrapy.Spider):
 
 
 def spider_arguments(portal: Portal) -> tuple[str, ...]:
-    """The ``-a`` arguments of a portal's spider: ``sites`` only for a portal file with a ``[sites]`` table."""
-    return (*PortalSpider.ARGUMENTS, "sites") if portal.seeds.sites else PortalSpider.ARGUMENTS
+    """The ``-a`` arguments of a portal's spider: ``sites`` only for a portal file that declares sub-sites."""
+    return (*PortalSpider.ARGUMENTS, "sites") if portal.seeds.site_table else PortalSpider.ARGUMENTS
+
+
+def default_source(portal: Portal) -> str:
+    """``live`` unless the portal file says its sites are reached through the archive only."""
+    return "live" if "live" in portal.seeds.sources else "archive"
+
+
+def checked_arguments(portal: Portal, arguments: dict[str, Any]) -> dict[str, Any]:
+    """:func:`parse_spider_arguments` for the portal, and a ``source`` its file allows."""
+    parsed = parse_spider_arguments(spider_arguments(portal), arguments, default_source(portal))
+    source = str(arguments.get("source", default_source(portal)))
+    needs = {"live": {"live"}, "archive": {"archive"}, "both": {"live", "archive"}}[source]
+    if not needs <= set(portal.seeds.sources):
+        (only,) = portal.seeds.sources  # "both" is refused only when one of the two is missing
+        where = {"live": "its live sites", "archive": "the web archive (its sites are retired)"}[only]
+        raise SpiderArgumentError(
+            f"source={source}: {portal.id} is reached through {where} only"
+            f" (sources in seeds/portals/{portal.id}.toml); use source={only}"
+        )
+    return parsed
+
+
+def checked_sites(portal: Portal, requested: str | None) -> SiteSelection:
+    """The portal's sites named by ``-a sites=``; ``SpiderArgumentError`` for a name that is none."""
+    try:
+        return select_sites(portal.seeds.site_table, requested, portal.id)
+    except SiteSelectionError as error:
+        raise SpiderArgumentError(str(error)) from None
