@@ -407,3 +407,23 @@ def test_a_full_disk_under_the_warc_files_stops_the_crawl_and_nothing_points_pas
     assert again.returncode == 0, again.output[-3000:]
     assert len(again.records()) > stored  # the pages not kept are fetched by the next run
     check_pages(again)
+
+
+@pytest.mark.slow
+def test_a_crawl_killed_midway_leaves_every_record_readable(tmp_path: Path) -> None:
+    """SIGKILL once articles are stored: each stored article's page reads; every file walks to its end."""
+    from dvk_crawl.replica.faults import FaultServer
+    from tests.test_crash_safety import kill_after_first_batch
+
+    server = FaultServer("baohatinh", delay=0.3).start()
+    try:
+        before = kill_after_first_batch(tmp_path, server.base_url)
+    finally:
+        server.stop()
+    assert before
+    for row in before.values():
+        assert read_page(tmp_path, row["record"]["page"]).fetched_at == row["record"]["fetched_at"]
+    for path in tmp_path.glob("warc/*/*.warc.gz"):
+        scan = FileScan()
+        records = list(scan_file(path, scan))
+        assert records[0].record_type == "warcinfo" and records[-1].record_type == "request" and not scan.truncated
