@@ -107,6 +107,14 @@ def test_headers_are_kept_byte_for_byte(tmp_path: Path) -> None:
     assert read_page(tmp_path, pointer).header("Content-Disposition") == 'attachment; filename="Dân vận.pdf"'
 
 
+def test_a_status_http_does_not_define_is_kept_without_a_reason_phrase(tmp_path: Path) -> None:
+    files = warc_files(tmp_path)
+    pointer = files.write(exchange(status=599, protocol="HTTP/1.0"))
+    files.close()
+    assert read_page(tmp_path, pointer).status == 599
+    assert b"\r\nHTTP/1.0 599\r\n" in gzip.decompress((tmp_path / pointer["warc_file"]).read_bytes())
+
+
 def test_each_record_is_its_own_gzip_member_after_a_warcinfo(tmp_path: Path) -> None:
     files = warc_files(tmp_path)
     pointer = files.write(exchange())
