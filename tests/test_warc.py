@@ -34,7 +34,7 @@ from dvk_crawl.failures import failure_reason
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import article_schema, validate_record
 from dvk_crawl.spiders import spider_class
-from dvk_crawl.warc import Exchange, FileScan, KeptPageError, WarcFiles, read_page, scan_file
+from dvk_crawl.warc import Exchange, FileScan, KeptPageError, WarcFiles, read_page, scan_file, warc_paths
 from dvk_crawl.warc.middleware import PAGE_META, WarcMiddleware, dvk_fields, page_pointer
 from tests.conftest import ROOT, CrawlResult, crawl_command, load_fixture_cases, run_crawl
 from tests.test_store_failures import can_mount, error_lines, mount
@@ -132,7 +132,8 @@ def test_files_rotate_at_the_size_limit_and_each_starts_with_warcinfo(tmp_path: 
         files.write(exchange(url=f"https://baohatinh.vn/a-post{i}.html", body=os.urandom(1500))) for i in range(8)
     ]
     files.close()
-    paths = sorted((tmp_path / "warc" / "baohatinh").glob("*.warc.gz"))
+    paths = warc_paths(tmp_path, "baohatinh")
+    assert paths == warc_paths(tmp_path) == sorted((tmp_path / "warc" / "baohatinh").glob("*.warc.gz"))
     assert [p.name.removeprefix("20261207T083000000000Z") for p in paths[:2]] == ["-00000.warc.gz", "-00001.warc.gz"]
     assert len(paths) >= 3 and all(p.stat().st_size <= 6000 for p in paths)
     for path in paths:
