@@ -182,6 +182,15 @@ SETTINGS: dict[str, SettingSpec] = {
     "DVK_ARCHIVE_PAGE_SIZE": SettingSpec(
         1000, "int", "Captures per CDX request (the listing is paged).", check=_at_least(1)
     ),
+    "DVK_WARC_ENABLED": SettingSpec(
+        True, "bool", "Keep every response the crawl receives in WARC files under <store data folder>/warc/<spider>/."
+    ),
+    "DVK_WARC_MAX_SIZE": SettingSpec(
+        1_000_000_000,
+        "int",
+        "Bytes a WARC file grows to before the next one starts (<run>-NNNNN.warc.gz).",
+        check=_at_least(1),
+    ),
     "DVK_DISTRIBUTED": SettingSpec(
         False, "bool", "Share one crawl among several processes through Redis (REDIS_URL) and a PostgreSQL store."
     ),

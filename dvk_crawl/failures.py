@@ -48,6 +48,8 @@ _IGNORED_REASONS = (
     ("Filtered offsite request", "offsite_redirect"),
     # dvk_crawl.downloadermiddlewares.archive_backoff.ArchiveStopped: the archive kept answering 429/503.
     ("Archive stopped for this run", "archive_stopped"),
+    # dvk_crawl.warc.middleware: the page could not be kept (a full disk); the crawl stops.
+    ("WARC record not written", "warc_error"),
 )
 
 

@@ -49,6 +49,7 @@ TRANSIENT_REASONS = frozenset(
         "bad_compression",
         "http_408",
         "archive_stopped",
+        "warc_error",
     }
 )
 """Download failures a later run may not meet (with ``http_5xx``, ``http_429``, ``download_error_*``)."""
