@@ -130,11 +130,10 @@ class SkippedLinks:
         return {"count": len(self), "listed_per_source": self.limit, "by_source": by_source}
 
 
-def skipped_listing_urls(run: dict[str, Any]) -> Iterable[str]:
-    """The listing links an earlier run left out for want of evidence (listed in its run record)."""
+def skipped_urls(run: dict[str, Any]) -> list[str]:
+    """The links an earlier run left out for want of evidence (as listed in its run record)."""
     skipped = run.get("discovery", {}).get("skipped_no_evidence") or {}
-    urls = skipped.get("by_source", {}).get("listing", {}).get("urls", [])
-    return [str(url) for url in urls]
+    return [str(url) for source in skipped.get("by_source", {}).values() for url in source.get("urls", [])]
 
 
 def run_mode(run: dict[str, Any]) -> str:

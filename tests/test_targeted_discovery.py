@@ -181,12 +181,14 @@ def test_search_pages_are_followed_to_their_end_on_a_first_run_and_stop_when_not
     assert stat(later, "discovery/paging_stopped_nothing_new") == 1
 
 
-def run_of(mode: str | None, skipped_listing: list[str] | None = None) -> dict[str, Any]:
+def run_of(mode: str | None, skipped: list[str] | None = None) -> dict[str, Any]:
     discovery: dict[str, Any] = {}
     if mode:
         discovery["mode"] = mode
-    if skipped_listing:
-        discovery["skipped_no_evidence"] = {"by_source": {"listing": {"urls": skipped_listing}}}
+    if skipped:
+        discovery["skipped_no_evidence"] = {
+            "by_source": {"rss": {"urls": skipped[:1]}, "listing": {"urls": skipped[1:]}}
+        }
     return {"complete": True, "arguments": {}, "discovery": discovery}
 
 
@@ -203,13 +205,14 @@ def test_a_targeted_run_never_lets_an_exhaustive_one_skip_unchanged_sitemaps(ear
     assert make_spider(discovery=now).covers_this_crawl(run_of(earlier)) is covers
 
 
-def test_listing_links_an_earlier_run_skipped_count_as_known_for_paging(tmp_path: Path) -> None:
+def test_links_an_earlier_run_skipped_count_as_known_for_paging(tmp_path: Path) -> None:
     spider = make_spider({"DVK_STORE_URL": f"sqlite:///{tmp_path}/dvk.sqlite"})
-    run = {**run_of("targeted", [PLAIN]), "spider": "baohatinh", "started_at": "2026-01-01T00:00:00+00:00"}
+    run = {**run_of("targeted", [PLAIN, f"{BASE}/a-post2.html"]), "spider": "baohatinh"}
+    run["started_at"] = "2026-01-01T00:00:00+00:00"
     run.update(finished_at="2026-01-01T01:00:00+00:00", finish_reason="finished")
     crawler_store(spider.crawler).add_run(run)
     spider.load_crawl_state(crawler_store(spider.crawler))
-    assert spider.known_to_complete_run == {"baohatinh:1"}
+    assert spider.known_to_complete_run == {"baohatinh:1", "baohatinh:2"}
 
 
 def portal_file_with(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
@@ -293,3 +296,21 @@ def test_the_cache_policy_keeps_discovery_pages_only_and_always_asks_again() -> 
     assert not policy.should_cache_response(HtmlResponse(url=page.url, body=b"x"), page)  # no validator
     assert not policy.is_cached_response_fresh(kept, page) and page.headers[b"If-None-Match"] == b'"a"'
     assert not policy.is_cached_response_valid(kept, HtmlResponse(url=page.url, status=503), page)
+
+
+@pytest.mark.slow
+def test_a_coverage_listing_with_links_left_out_stops_at_its_first_page_when_nothing_is_new(
+    replicas: dict[str, str], tmp_path: Path
+) -> None:
+    """Báo Yên Bái's category listing holds an article targeted runs never fetch (nothing beside
+    it names the campaign): the last complete run's list of it lets a run with nothing new stop at
+    page 1. (Quảng Trị's replica maps two sub-sites' sitemaps onto one URL: its runs are never complete.)"""
+    runs = []
+    for _ in range(3):
+        result = run_crawl("baoyenbai", replicas["baoyenbai"], tmp_path, "-s", "LOG_LEVEL=DEBUG")
+        assert result.returncode == 0, result.output[-3000:]
+        runs.append(result)
+    assert "/11/page/2/" in runs[0].output and runs[0].run_file()["discovery"]["skipped_no_evidence"]["count"] == 1
+    stats = runs[2].run_file()["stats"]
+    assert "/11/page/2/" not in runs[2].output and stats.get("dvk/fetch/articles", 0) == 0
+    assert stats["dvk/discovery/paging_stopped_nothing_new"] == 1

@@ -57,7 +57,7 @@ from dvk_crawl.evidence import (
     EvidenceRules,
     SkippedLinks,
     run_mode,
-    skipped_listing_urls,
+    skipped_urls,
 )
 from dvk_crawl.extract import decode_page, extract_decoded, is_html
 from dvk_crawl.failures import failure_reason
@@ -202,8 +202,9 @@ class PortalSpider(scrapy.Spider):
         if run is not None:
             self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
             self.known_to_complete_run = store.seen_ids(self.portal_id, before=run["finished_at"])
-            # Links that run saw and left out for want of evidence were on its listings too.
-            self.known_to_complete_run |= self.ids_of(skipped_listing_urls(run))
+            # The links that run saw and left out for want of evidence (a feed may have named
+            # one first): a listing page of them and of known articles holds nothing new.
+            self.known_to_complete_run |= self.ids_of(skipped_urls(run))
 
     def covers_this_crawl(self, run: dict[str, Any]) -> bool:
         """Whether an earlier run was complete and walked the discovery this crawl walks."""
