@@ -40,6 +40,7 @@ SOURCES = ("rss", "sitemap", "listing")
 # "Đ" has no combining form to strip: NFD leaves it whole.
 _LETTERS_WITHOUT_MARKS = str.maketrans({"đ": "d", "Đ": "d"})
 _NOT_WORD = re.compile(r"[\W_]+")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def fold_ascii(text: str) -> str:
@@ -51,6 +52,12 @@ def fold_ascii(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS_WITHOUT_MARKS))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return _NOT_WORD.sub(" ", bare).strip()
+
+
+def feed_text(markup: str) -> str:
+    """An RSS description's words without its HTML (``<![CDATA[<a href="…"><img src="…">…]]>``):
+    the link's own URL and an image's file name are no text shown beside the link."""
+    return _TAG.sub(" ", markup)
 
 
 @dataclass(frozen=True)

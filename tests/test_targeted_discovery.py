@@ -72,7 +72,8 @@ def test_rss_items_are_fetched_for_a_keyword_in_their_title_or_description_only(
     feed = f"""<rss><channel>
       <item><title>Hội nghị tổng kết</title><link>{PLAIN}</link>
             <description>Mô hình “dân vận khéo” ở Cẩm Xuyên</description></item>
-      <item><title>Nông dân thu hoạch lúa</title><link>{BASE}/lua-post2.html</link></item>
+      <item><title>Nông dân thu hoạch lúa</title><link>{BASE}/lua-post2.html</link>
+            <description><![CDATA[<img src="/dan-van-kheo.jpg"/>Lúa hè thu]]></description></item>
     </channel></rss>"""
     requested = requests_of(spider.parse_rss(XmlResponse(url=f"{BASE}/rss/home.rss", body=feed.encode())))
     assert list(requested) == [PLAIN] and requested[PLAIN].meta["dvk_evidence"] == "link_text"

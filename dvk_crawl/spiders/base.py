@@ -56,6 +56,7 @@ from dvk_crawl.evidence import (
     TARGETED,
     EvidenceRules,
     SkippedLinks,
+    feed_text,
     run_mode,
     skipped_urls,
 )
@@ -316,7 +317,8 @@ class PortalSpider(scrapy.Spider):
             if link and self.in_window(published):
                 # The item's title and description (Atom: title, summary) are the text shown beside the link.
                 shown = item.xpath("*[local-name()='title' or local-name()='description' or local-name()='summary']")
-                request = self.article_request(link, text=" ".join(shown.xpath("string()").getall()), source="rss")
+                text = feed_text(" ".join(shown.xpath("string()").getall()))
+                request = self.article_request(link, text=text, source="rss")
                 if request is not None:
                     yield request
 
