@@ -27,9 +27,10 @@ from dvk_crawl.keywords import Keywords, SeedFileError
 from dvk_crawl.replica.server import serve
 from dvk_crawl.seeds import load_portal_file
 from dvk_crawl.spiders.base import SpiderArgumentError
-from dvk_crawl.store import crawler_store
+from dvk_crawl.store import crawler_store, open_store
 from tests.conftest import run_crawl
 from tests.test_spider_discovery import make_spider, stat
+from tests.test_store_backends import record
 
 RULES = EvidenceRules.from_keywords(Keywords(("dân vận khéo",)))
 BASE = "https://baohatinh.vn"
@@ -315,3 +316,12 @@ def test_a_coverage_listing_with_links_left_out_stops_at_its_first_page_when_not
     stats = runs[2].run_file()["stats"]
     assert "/11/page/2/" not in runs[2].output and stats.get("dvk/fetch/articles", 0) == 0
     assert stats["dvk/discovery/paging_stopped_nothing_new"] == 1
+
+
+def test_an_exhaustive_window_run_skips_what_is_stored_and_fetches_what_targeted_left_out(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/dvk.sqlite"
+    with open_store(url) as store:
+        store.upsert_many([record("baohatinh:1")])
+    spider = make_spider({"DVK_STORE_URL": url}, discovery="exhaustive", since="2024-01-01", until="2024-12-31")
+    assert spider.article_request(PLAIN) is None and stat(spider, "discovery/already_seen") == 1
+    assert spider.article_request(f"{BASE}/lua-post2.html") is not None
