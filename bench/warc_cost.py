@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import THROTTLING_OFF, run_crawl, write_json
 from bench.site import build_site
-from dvk_crawl.replica.server import serve
+from dvk_crawl.replica import serve
 from dvk_crawl.warc import scan_file
 
 GOAL_KB_PER_ARTICLE_PAGE = 70.0

@@ -56,6 +56,13 @@ DOWNLOADER_MIDDLEWARES = {
     # received, before decompression (590), redirects (600) and retries (550) act on it.
     "dvk_crawl.warc.middleware.WarcMiddleware": 950,
 }
+# Conditional requests for discovery pages (feeds, sitemaps, listings, search): a page kept
+# with its Last-Modified/ETag is asked for again with If-Modified-Since/If-None-Match, and an
+# unchanged one costs a 304 (dvk_crawl.httpcache). Article pages are never kept. The cache
+# folder, <store's data folder>/httpcache, comes from the StoreFiles add-on.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "dvk_crawl.httpcache.DiscoveryRevalidationPolicy"
+HTTPCACHE_GZIP = True
 EXTENSIONS = {
     "dvk_crawl.extensions.runreport.RunReport": 500,
     "dvk_crawl.extensions.visits.VisitLog": 505,

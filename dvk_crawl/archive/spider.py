@@ -152,7 +152,7 @@ class ArchiveDiscovery:
             return list(dict.fromkeys(url for urls in prefixes for url in urls))
         if without_templates(seeds.archive):
             return list(without_templates(seeds.archive))
-        urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *filter(None, [seeds.search])]
+        urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *seeds.evidence_listings, *filter(None, [seeds.search])]
         hosts = dict.fromkeys(f"{p.scheme}://{p.netloc}/" for p in map(urlsplit, urls))
         return list(hosts) or [spider.portal.home]
 

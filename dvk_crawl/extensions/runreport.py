@@ -39,17 +39,23 @@ RUN_NAME_FORMAT = "%Y%m%dT%H%M%S%fZ"
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:
-    """The summary of one run from its stats."""
+    """The summary of one run from its stats.
+
+    ``requests_per_stored``: every request the run made (discovery pages, robots.txt,
+    articles) per article it stored, what the run cost the portal; None when it stored none."""
     dropped = {
         key.removeprefix("dvk/dropped/"): value for key, value in stats.items() if key.startswith("dvk/dropped/")
     }
+    requests, stored = stats.get("downloader/request_count", 0), stats.get("dvk/store/stored", 0)
     return {
         "discovered": stats.get("dvk/discovery/articles", 0),
         "fetched": stats.get("dvk/fetch/articles", 0),
         "stored": stats.get("dvk/store/stored", 0),
         "copies": stats.get("dvk/dedup/duplicate_content", 0) + stats.get("dvk/dedup/near_duplicate", 0),
         "dropped": dict(sorted(dropped.items())),
-        "requests": stats.get("downloader/request_count", 0),
+        "requests": requests,
+        "requests_per_stored": round(requests / stored, 2) if stored else None,
+        "skipped_no_evidence": stats.get("dvk/discovery/skipped_no_evidence", 0),
         # -a source=archive|both: the articles each web archive gave (stored or linked as copies).
         "archives": {
             key.removeprefix(_ARCHIVE_ARTICLES): value
@@ -115,6 +121,22 @@ def sites_failure(outcome: dict[str, Any]) -> str | None:
         return None
     named = ", ".join(f"{site} ({', '.join(reasons)})" for site, reasons in failed.items())
     return f"site(s) {named} failed: none of their start points answered; the other sites were crawled"
+
+
+def targeting(spider: Spider, stats: dict[str, Any]) -> dict[str, Any]:
+    """The discovery mode, the links fetched per kind of evidence, and those left out for want of any
+    (:mod:`dvk_crawl.evidence`); empty for a spider without discovery modes."""
+    mode = getattr(spider, "discovery_mode", None)
+    if mode is None:
+        return {}
+    prefix = "dvk/discovery/evidence/"
+    evidence = {key.removeprefix(prefix): value for key, value in stats.items() if key.startswith(prefix)}
+    skipped = getattr(spider, "skipped", None)
+    return {
+        "mode": mode,
+        "evidence": dict(sorted(evidence.items())),
+        "skipped_no_evidence": skipped.report() if skipped is not None else None,
+    }
 
 
 def _failure_hint(reasons: dict[str, int]) -> str:
@@ -220,6 +242,13 @@ def format_summary(rows: dict[str, dict[str, Any]]) -> str:
         stored, copies = row["stored"], row.get("copies", 0)
         counts = f"{row['discovered']:>10} {row['fetched']:>8} {stored:>7} {copies:>7}"
         lines.append(f"{portal:<{width}} {counts}  {dropped}")
+        per_stored = row.get("requests_per_stored")
+        cost = f"{per_stored} per stored article" if per_stored is not None else "no article stored"
+        lines.append(f"{'':<{width}} requests {row.get('requests', 0)} ({cost})")
+        if row.get("skipped_no_evidence"):
+            lines.append(
+                f"{'':<{width}} skipped {row['skipped_no_evidence']} links without evidence (listed in the run file)"
+            )
         lines.extend(f"{'':<{width}} ALERT {alert}" for alert in row.get("alerts", []))
     return "\n".join(lines)
 
@@ -270,7 +299,7 @@ class RunReport:
         if summary["archives"]:
             given = ", ".join(f"{name}={n}" for name, n in summary["archives"].items())
             logger.info("dvk articles per archive (%s): %s", spider.name, given)
-        outcome = discovery_outcome(stats)
+        outcome = {**discovery_outcome(stats), **targeting(spider, stats)}
         outcome["archives"] = [name for name in str(stats.get("dvk/archive/archives", "")).split(",") if name]
         outcome["archives_stopped"] = stopped_archives(stats)
         run = {
