@@ -25,7 +25,7 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (
             ["baohatinh", "-a", "bogus=1"],
-            "unknown spider argument 'bogus'; this spider takes: base_url, capture, discovery, refresh, since, source,"
+            "unknown spider argument 'bogus'; this spider takes: archives, base_url, capture, discovery, refresh, since, source,"
             " until",
         ),
         (["baohatinh", "-a", "discovery=all"], "discovery='all' must be one of: targeted, exhaustive"),
