@@ -25,8 +25,8 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (
             ["baohatinh", "-a", "bogus=1"],
-            "unknown spider argument 'bogus'; this spider takes: archives, base_url, capture, discovery, refresh, since, source,"
-            " until",
+            "unknown spider argument 'bogus'; this spider takes: archives, base_url, capture, discovery, refresh,"
+            " since, source, until",
         ),
         (["baohatinh", "-a", "discovery=all"], "discovery='all' must be one of: targeted, exhaustive"),
         (["baohatinh", "-a", "since=2023-13-01"], "since='2023-13-01' is not a date; use YYYY-MM-DD"),

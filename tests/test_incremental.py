@@ -112,6 +112,10 @@ def summary(fetched: int, empty: int) -> dict:
         ({"dvk/discovery/article_links": 9}, summary(10, 6), [{"summary": summary(10, 0)}], ["empty_pages_rose"]),
         ({"dvk/discovery/article_links": 9}, summary(10, 3), [{"summary": summary(10, 2)}], []),
         ({"dvk/discovery/article_links": 9}, summary(10, 1), [], []),
+        # A first run whose pages are mostly empty: worth an alert, though nothing rose.
+        ({"dvk/discovery/article_links": 9}, summary(10, 6), [], ["empty_pages_rose"]),
+        # One empty page of four (a deleted article's empty portlet): no sign of a layout change.
+        ({"dvk/discovery/article_links": 4}, summary(4, 1), [], []),
     ],
 )
 def test_alerts_flag_a_portal_that_probably_changed_its_layout(stats, current, previous, expected) -> None:

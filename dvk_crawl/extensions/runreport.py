@@ -78,6 +78,7 @@ def stopped_archives(stats: dict[str, Any]) -> dict[str, str]:
 
 EMPTY_SHARE_ALERT = 0.25  # at least this share of fetched pages empty …
 EMPTY_SHARE_RISE = 2.0  # … and this many times the share of earlier runs
+EMPTY_ALERT_MIN_EMPTY = 2  # … and at least this many: one odd page of four is no layout change
 
 
 def discovery_outcome(stats: dict[str, Any]) -> dict[str, Any]:
@@ -215,9 +216,11 @@ def find_alerts(stats: dict[str, Any], summary: dict[str, Any], previous: list[d
         r["summary"]["dropped"].get("empty", 0) / r["summary"]["fetched"] for r in previous if r["summary"]["fetched"]
     ]
     baseline = sum(earlier) / len(earlier) if earlier else 0.0
-    if share >= EMPTY_SHARE_ALERT and share > EMPTY_SHARE_RISE * baseline:
+    empty = summary["dropped"].get("empty", 0)
+    if empty >= EMPTY_ALERT_MIN_EMPTY and share >= EMPTY_SHARE_ALERT and share > EMPTY_SHARE_RISE * baseline:
+        before = f"{baseline:.0%}" if earlier else "no earlier run"
         alerts.append(
-            f"empty_pages_rose: {share:.0%} of fetched article pages had no body (earlier runs: {baseline:.0%});"
+            f"empty_pages_rose: {share:.0%} of fetched article pages had no body (earlier runs: {before});"
             " the parser may no longer fit the portal's layout"
         )
     return alerts
@@ -234,21 +237,24 @@ def previous_runs(crawler: Crawler, spider: str, limit: int = 10) -> list[dict[s
 
 
 def format_summary(rows: dict[str, dict[str, Any]]) -> str:
-    """A plain-text table: one line per portal, drops spelled out by reason."""
+    """A plain-text table: one line per portal, drops spelled out by reason.
+
+    ``skipped``: links a targeted crawl left out for want of evidence (listed in the run
+    file); ``req/stored``: every request of the run per stored article, what the portal's
+    host paid for each."""
     width = max([12, *(len(portal) for portal in rows)])  # "ubmttqvn_quangtri" is longer than most ids
-    lines = [f"{'portal':<{width}} {'discovered':>10} {'fetched':>8} {'stored':>7} {'copies':>7}  dropped by reason"]
+    columns = (("discovered", 10), ("skipped", 7), ("fetched", 7), ("stored", 6), ("copies", 6), ("requests", 8))
+    header = " ".join(f"{name:>{size}}" for name, size in (*columns, ("req/stored", 10)))
+    lines = [f"{'portal':<{width}} {header}  dropped by reason"]
     for portal, row in rows.items():
         dropped = ", ".join(f"{reason}={n}" for reason, n in row["dropped"].items()) or "-"
-        stored, copies = row["stored"], row.get("copies", 0)
-        counts = f"{row['discovered']:>10} {row['fetched']:>8} {stored:>7} {copies:>7}"
-        lines.append(f"{portal:<{width}} {counts}  {dropped}")
         per_stored = row.get("requests_per_stored")
-        cost = f"{per_stored} per stored article" if per_stored is not None else "no article stored"
-        lines.append(f"{'':<{width}} requests {row.get('requests', 0)} ({cost})")
-        if row.get("skipped_no_evidence"):
-            lines.append(
-                f"{'':<{width}} skipped {row['skipped_no_evidence']} links without evidence (listed in the run file)"
-            )
+        counts = (
+            f"{row['discovered']:>10} {row.get('skipped_no_evidence', 0):>7} {row['fetched']:>7}"
+            f" {row['stored']:>6} {row.get('copies', 0):>6} {row.get('requests', 0):>8}"
+            f" {'-' if per_stored is None else f'{per_stored:.2f}':>10}"
+        )
+        lines.append(f"{portal:<{width}} {counts}  {dropped}")
         lines.extend(f"{'':<{width}} ALERT {alert}" for alert in row.get("alerts", []))
     return "\n".join(lines)
 
@@ -296,6 +302,12 @@ class RunReport:
         for alert in summary["alerts"]:
             logger.warning("dvk alert for %s: %s", spider.name, alert)
         logger.info("dvk summary (%s)\n%s", reason, format_summary({spider.name: summary}))
+        if summary["skipped_no_evidence"]:
+            logger.info(
+                "dvk %s: skipped %d links without evidence (listed in the run file, discovery.skipped_no_evidence)",
+                spider.name,
+                summary["skipped_no_evidence"],
+            )
         if summary["archives"]:
             given = ", ".join(f"{name}={n}" for name, n in summary["archives"].items())
             logger.info("dvk articles per archive (%s): %s", spider.name, given)
