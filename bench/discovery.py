@@ -40,6 +40,7 @@ from dvk_crawl.replica.generated_portal import (
     TAG_PATH,
     TOPIC_PATH,
     GeneratedPortal,
+    PortalServer,
     PortalShape,
     serve_portal,
 )
@@ -84,10 +85,10 @@ def classify(target: str) -> str:
     return "article" if _ARTICLE_PATH.match(path) else "other"
 
 
-def crawl_mode(server_url: str, workdir: Path, mode: str, *extra: str) -> Crawl:
+def crawl_mode(server_url: str, workdir: Path, mode: str, *extra: str, pace: tuple[str, ...] = BENCH_SETTINGS) -> Crawl:
     # Before targeted mode exists, exhaustive is the spider's only behaviour: no argument then.
     mode_args = ("-a", f"discovery={mode}") if targeted_available() else ()
-    crawl = run_crawl(SPIDER, server_url, workdir, *BENCH_SETTINGS, *mode_args, *extra)
+    crawl = run_crawl(SPIDER, server_url, workdir, *pace, *mode_args, *extra)
     if crawl.returncode != 0:
         raise RuntimeError(f"{mode} crawl failed (exit {crawl.returncode}):\n{crawl.output[-3000:]}")
     return crawl
@@ -218,7 +219,7 @@ def extrapolate(
     }
 
 
-def run(articles: int = 20_000, seed: int = 14, *extra: str) -> dict[str, Any]:
+def run(articles: int = 20_000, seed: int = 14, *extra: str, check_pace: bool = False) -> dict[str, Any]:
     portal = GeneratedPortal(PortalShape(articles=articles, seed=seed))
     truth = portal.campaign_by_kind()
     result: dict[str, Any] = {
@@ -246,9 +247,27 @@ def run(articles: int = 20_000, seed: int = 14, *extra: str) -> dict[str, Any]:
                 portal, measured, round(REAL_ARTICLES * portal.shape.campaign_share)
             )
             result["modes"][mode] = measured
+        if check_pace and result["targeted_available"]:
+            result["pace_check"] = pace_check(server, Path(tmp) / "pace", *extra)
     result["goals"] = goals(result)
     result["goals_failed"] = [name for name, goal in result["goals"].items() if not goal["pass"]]
     return result
+
+
+def pace_check(server: PortalServer, workdir: Path, *extra: str) -> dict[str, Any]:
+    """A targeted crawl at the default pace, against :func:`seconds_per_request`'s prediction.
+
+    On loopback the latency is close to zero, so the model predicts DOWNLOAD_DELAY per request.
+    """
+    crawl = crawl_mode(server.base_url, workdir, "targeted", *extra, pace=())
+    requests = len(server.take_served())
+    predicted = requests * seconds_per_request(0.0)
+    return {
+        "requests": requests,
+        "wall_seconds": round(crawl.wall_seconds, 1),
+        "predicted_seconds": round(predicted, 1),
+        "measured_over_predicted": round(crawl.wall_seconds / predicted, 3) if predicted else None,
+    }
 
 
 def goals(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -289,6 +308,12 @@ def format_table(result: dict[str, Any]) -> str:
     rows.append(header)
     for label, get in _ROWS:
         rows.append(f"{label:<34}" + "".join(f"{get(m):>14}" for m in result["modes"].values()))
+    if "pace_check" in result:
+        check = result["pace_check"]
+        rows.append(
+            f"pace check, targeted at the default politeness: {check['requests']} requests in"
+            f" {check['wall_seconds']} s, model {check['predicted_seconds']} s"
+        )
     for name, goal in result["goals"].items():
         rows.append(f"{'PASS' if goal['pass'] else 'FAIL'}  {name}: {goal['value']} (goal {goal['goal']})")
     return "\n".join(rows)
@@ -330,13 +355,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=20_000, help="articles of the generated portal (20,000)")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--json", type=Path, help="results file (default bench/results/<UTC date>-discovery.json)")
+    parser.add_argument(
+        "--check-pace",
+        action="store_true",
+        help="also crawl in targeted mode at the default politeness and compare its time with the model",
+    )
     parser.add_argument("-s", dest="settings", action="append", default=[], help="extra Scrapy setting NAME=VALUE")
     args = parser.parse_args(argv)
     counts = PortalShape(articles=max(args.articles, 1)).campaign_counts()
     if not all(counts.values()):
         parser.error(f"--articles {args.articles}: too few for a campaign article of every evidence kind ({counts})")
     started = datetime.now(UTC)
-    result = run(args.articles, args.seed, *(arg for setting in args.settings for arg in ("-s", setting)))
+    extra = (arg for setting in args.settings for arg in ("-s", setting))
+    result = run(args.articles, args.seed, *extra, check_pace=args.check_pace)
     result["date"] = started.isoformat(timespec="seconds")
     print(format_table(result))
     output = args.json or ROOT / "bench" / "results" / f"{started:%Y-%m-%d}-discovery.json"
