@@ -288,11 +288,8 @@ class GeneratedPortal:
         words = set(_WORD.findall(unicodedata.normalize("NFC", query).casefold()))
         if not words:
             return frozenset()
-        return frozenset(a.number for a in self.articles if words <= self._indexed[a.number])
-
-    @cached_property
-    def _indexed(self) -> list[set[str]]:
-        return [article.search_text() for article in self.articles]
+        # A scan, not a stored index: once per query (cached), and 20,000 word sets would weigh ~200 MB.
+        return frozenset(a.number for a in self.articles if words <= a.search_text())
 
     @cached_property
     def months(self) -> dict[tuple[int, int], list[GeneratedArticle]]:
