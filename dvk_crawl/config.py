@@ -58,6 +58,12 @@ SETTINGS: dict[str, SettingSpec] = {
         " (not fetched again).",
     ),
     "DVK_MAX_LISTING_PAGES": SettingSpec(50, "int", "Pages followed per listing or search before paging stops."),
+    "DVK_SKIPPED_LINKS_LISTED": SettingSpec(
+        5000,
+        "int",
+        "Article links left out by targeted discovery listed in the run file, per source (rss, sitemap, listing);"
+        " all are counted.",
+    ),
     "DVK_SITEMAP_MAX_DEPTH": SettingSpec(
         3, "int", "Sitemap indexes followed below a start point's sitemap; a deeper index is skipped."
     ),

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 from parsel import Selector
 from scrapy.http import Response
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
 
 # An RSS or Atom root element near the start, after an XML declaration, comments or a DTD.
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
@@ -77,3 +79,27 @@ def sitemap_body(response: Response, max_size: int) -> bytes:
         return gunzip(response.body, max_size=max_size)
     except _DecompressionMaxSizeExceeded:
         raise SitemapTooLargeError(f"{response.url}: more than {max_size} bytes once gunzipped") from None
+
+
+# What a news or image sitemap shows of an entry: news:title, image:caption, image:title.
+_ENTRY_TEXT_TAGS = {"title", "caption"}
+
+
+class TextSitemap(Sitemap):
+    """Scrapy's streaming sitemap reader; each entry also carries ``text``: its ``news:title``,
+    ``image:caption`` and ``image:title`` (nested elements Scrapy's entries leave out), the
+    evidence targeted discovery reads (:mod:`dvk_crawl.evidence`)."""
+
+    __slots__ = ()
+
+    def _process_sitemap_element(self, elem: etree._Element) -> dict[str, Any] | None:
+        # Read before the parent clears the entry's children.
+        texts = [
+            " ".join(node.itertext()).strip()
+            for node in elem.iterdescendants()
+            if isinstance(node.tag, str) and etree.QName(node).localname in _ENTRY_TEXT_TAGS
+        ]
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None:
+            entry["text"] = " ".join(text for text in texts if text)
+        return entry

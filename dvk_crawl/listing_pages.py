@@ -51,16 +51,19 @@ class ListingScan:
         self._labelled_next: list[str] = []
         self._numbered_next: list[str] = []
 
-    def links(self, date_of: Callable[[Selector], T | None]) -> Iterator[tuple[str, T | None]]:
-        """``(href, date_of(its item))`` for every ``<a href>``, in the order items close."""
+    def links(
+        self, date_of: Callable[[Selector], T | None], lone_of: Callable[[Selector], T | None] | None = None
+    ) -> Iterator[tuple[str, T | None]]:
+        """``(href, date_of(its item))`` for every ``<a href>``, in the order items close;
+        a link outside any item gets ``lone_of(the anchor)`` (None without ``lone_of``)."""
         parser = etree.HTMLPullParser(events=("start", "end"), huge_tree=True)
         open_items: list[etree._Element] = []
         waiting: dict[etree._Element, list[str]] = {}
         for start in range(0, len(self.text), _CHUNK_CHARACTERS):
             parser.feed(self.text[start : start + _CHUNK_CHARACTERS])
-            yield from self._read(parser, open_items, waiting, date_of)
+            yield from self._read(parser, open_items, waiting, date_of, lone_of)
         parser.close()
-        yield from self._read(parser, open_items, waiting, date_of)
+        yield from self._read(parser, open_items, waiting, date_of, lone_of)
 
     def _read(
         self,
@@ -68,6 +71,7 @@ class ListingScan:
         open_items: list[etree._Element],
         waiting: dict[etree._Element, list[str]],
         date_of: Callable[[Selector], T | None],
+        lone_of: Callable[[Selector], T | None] | None,
     ) -> Iterator[tuple[str, T | None]]:
         for event, element in parser.read_events():
             if event == "start":
@@ -82,7 +86,7 @@ class ListingScan:
                 if owner is not None:
                     waiting[owner].append(href)
                 else:
-                    yield href, None
+                    yield href, lone_of(Selector(root=element, type="html")) if lone_of else None
             if open_items and open_items[-1] is element:
                 open_items.pop()
                 hrefs = waiting.pop(element)

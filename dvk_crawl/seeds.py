@@ -6,9 +6,13 @@ A portal file declares the portal and its start points. Keys:
   of a merged province: baoyenbai), ``home`` (URL), ``hosts`` (domains; sub-domains
   belong to the portal too), ``family`` (a CMS family of :mod:`dvk_crawl.families`),
   ``language`` (default ``vi``);
-- start points, by kind: ``rss``, ``sitemaps``, ``listings`` (lists of URLs on the live
-  portal), ``search`` (a URL template with ``{keyword}``) and ``archive`` (sites or URL
-  prefixes to look up in the web archive with ``-a source=archive``);
+- start points, by kind: ``rss``, ``sitemaps``, ``listings``, ``evidence_listings`` (lists
+  of URLs on the live portal), ``search`` (a URL template with ``{keyword}``) and
+  ``archive`` (sites or URL prefixes to look up in the web archive with ``-a source=archive``).
+  ``search`` and ``evidence_listings`` (campaign tag, topic or category pages) are
+  *evidence*: every article they list is about the campaign. ``rss``, ``sitemaps`` and
+  ``listings`` (whole news categories) are *coverage*: targeted discovery fetches what
+  they list only with a keyword in the slug or the text beside the link (docs/discovery.md);
 - tables: ``[family_options]`` (the family's parameters, e.g. liferay_3cms's
   ``domain``), ``[former_province_markers]`` (former province → place names) and
   ``[sites]`` (sub-site name → base URL, chosen with ``-a sites=``).
@@ -29,7 +33,7 @@ from dvk_crawl.families import FAMILIES, Family, get_family
 from dvk_crawl.keywords import SeedFileError
 
 PORTALS_FOLDER = "portals"
-_LIST_KEYS = ("rss", "sitemaps", "listings", "archive")
+_LIST_KEYS = ("rss", "sitemaps", "listings", "evidence_listings", "archive")
 _TEXT_KEYS = ("id", "name", "province", "former_province", "family", "language")
 _REQUIRED_KEYS = ("id", "name", "province", "home", "hosts", "family")
 _TABLE_KEYS = ("family_options", "former_province_markers", "sites")
@@ -43,6 +47,9 @@ class PortalSeeds:
     rss: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     listings: tuple[str, ...] = ()
+    """Coverage listings: whole news categories."""
+    evidence_listings: tuple[str, ...] = ()
+    """Campaign tag, topic or category listings: every article on them is about the campaign."""
     search: str | None = None
     sites: dict[str, str] = field(default_factory=dict)
     archive: tuple[str, ...] = ()
@@ -87,6 +94,7 @@ def load_portal_file(seeds_dir: SeedsPath, portal_id: str) -> PortalFile:
         raise SeedFileError(f"{path}:1: missing key(s) {', '.join(missing)}")
     if data["id"] != portal_id:
         raise SeedFileError(f"{path}:{_line_of(text, 'id')}: id {data['id']!r} is not the file's name {portal_id!r}")
+    _check_kinds_apart(path, text, data)
     family = get_family(data["family"])
     _check_family_options(path, text, family, data.get("family_options", {}))
     try:  # an option the family rejects (generic's article_url that is no regular expression)
@@ -155,6 +163,16 @@ def _check_value(path: SeedsPath, line: int, key: str, value: object) -> None:
             raise SeedFileError(f"{path}:{line}: former_province_markers must map provinces to lists of place names")
     elif key == "family_options" and not isinstance(value, dict):
         raise SeedFileError(f"{path}:{line}: family_options must be a table")
+
+
+def _check_kinds_apart(path: SeedsPath, text: str, data: dict[str, Any]) -> None:
+    """A listing is evidence or coverage, not both: which one would targeted discovery trust?"""
+    both = sorted(set(data.get("listings", ())) & set(data.get("evidence_listings", ())))
+    if both:
+        raise SeedFileError(
+            f"{path}:{_line_of(text, 'evidence_listings')}: {both[0]} is in both listings (coverage)"
+            " and evidence_listings; keep it in one"
+        )
 
 
 def _check_family_options(path: SeedsPath, text: str, family: Family, options: dict[str, Any]) -> None:

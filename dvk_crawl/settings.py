@@ -48,6 +48,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Before RedirectMiddleware (600) sees a redirect answer: links redirecting to another key.
     "dvk_crawl.downloadermiddlewares.redirects.RedirectedKeyMiddleware": 650,
 }
+# Conditional requests for discovery pages (feeds, sitemaps, listings, search): a page kept
+# with its Last-Modified/ETag is asked for again with If-Modified-Since/If-None-Match, and an
+# unchanged one costs a 304 (dvk_crawl.httpcache). Article pages are never kept. The cache
+# folder, <store's data folder>/httpcache, comes from the StoreFiles add-on.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "dvk_crawl.httpcache.DiscoveryRevalidationPolicy"
+HTTPCACHE_GZIP = True
 EXTENSIONS = {
     "dvk_crawl.extensions.runreport.RunReport": 500,
     "dvk_crawl.extensions.visits.VisitLog": 505,

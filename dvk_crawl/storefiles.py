@@ -4,9 +4,11 @@ A store's data folder is the folder of its file for ``sqlite:///<path>``, and
 ``data/postgresql/<host>-<port>-<database>/`` (under the working folder) for a
 PostgreSQL store. A crawl appends its stored articles to ``<folder>/articles.jsonl``
 and writes its run file to ``<folder>/runs/<spider>/<UTC timestamp>.json``, so a
-crawl into one store never writes to another store's feed or run files. The add-on
-:class:`StoreFiles` sets ``FEEDS`` and ``DVK_RUNS_DIR`` accordingly; either given
-explicitly (``-s``, ``-o``, a spider's ``custom_settings``) wins.
+crawl into one store never writes to another store's feed or run files. The discovery
+pages kept for conditional requests (:mod:`dvk_crawl.httpcache`) are in
+``<folder>/httpcache/<spider>/``: what a later run into the same store revalidates. The
+add-on :class:`StoreFiles` sets ``FEEDS``, ``DVK_RUNS_DIR`` and ``HTTPCACHE_DIR``
+accordingly; each given explicitly (``-s``, ``-o``, a spider's ``custom_settings``) wins.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dvk_crawl.config import setting
 
 FEED_NAME = "articles.jsonl"
 RUNS_FOLDER = "runs"
+HTTPCACHE_FOLDER = "httpcache"
 POSTGRESQL_DATA_DIR = Path("data/postgresql")
 # Appended to, never overwritten: the feed holds every article stored into its store.
 FEED_OPTIONS: dict[str, Any] = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}
@@ -51,7 +54,7 @@ def store_runs_dir(url: str) -> Path:
 class StoreFiles:
     """Add-on: the feed and the run files of a crawl go to its store's data folder.
 
-    Reads ``DVK_STORE_URL``; sets ``FEEDS`` and ``DVK_RUNS_DIR`` with add-on priority,
+    Reads ``DVK_STORE_URL``; sets ``FEEDS``, ``DVK_RUNS_DIR`` and ``HTTPCACHE_DIR`` with add-on priority,
     below the project's, the spider's and the command line's, so a value given
     anywhere else wins.
     """
@@ -60,3 +63,5 @@ class StoreFiles:
         url = setting(settings, "DVK_STORE_URL")
         settings.set("FEEDS", {str(store_feed_path(url)): FEED_OPTIONS}, priority="addon")
         settings.set("DVK_RUNS_DIR", str(store_runs_dir(url)), priority="addon")
+        # Absolute: Scrapy puts a relative HTTPCACHE_DIR under the project's .scrapy/, away from the store.
+        settings.set("HTTPCACHE_DIR", str((store_data_dir(url) / HTTPCACHE_FOLDER).resolve()), priority="addon")

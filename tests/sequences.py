@@ -184,7 +184,7 @@ def _write_site(site_dir: Path, portal: str, articles: list[ServedArticle]) -> N
     arrived = {a.article.post_id: a.listed_at for a in articles}
     for url in seeds.sitemaps:
         writer.write_sitemaps(urlsplit(url).path, [a.article for a in articles], arrived)
-    for url in seeds.listings:
+    for url in (*seeds.listings, *seeds.evidence_listings):
         _write_listing(writer, urlsplit(url).path, newest)
     for url in seeds.rss:
         rss = _rss(writer, newest[:FEED_SIZE])

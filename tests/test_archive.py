@@ -45,6 +45,8 @@ D, E, G = ("quangtri:www.quangtri.gov.vn/" + i for i in ("1607589738309", "16079
 NEWER, OLDER = "2025-03-01T09:30:00+00:00", "2023-10-15T02:15:00+00:00"
 MINH_LONG = ["quangngai:minhlong/4029104", "quangngai:minhlong/4029187", "quangngai:minhlong/4031552"]
 
+EXHAUSTIVE = "discovery=exhaustive"
+
 
 @pytest.fixture
 def wayback() -> Iterator[WaybackServer]:
@@ -307,8 +309,8 @@ def test_oldest_captures_and_until_bound_the_captures_used(
 def test_an_article_stored_live_is_not_fetched_again_from_the_archive(
     replicas: dict[str, str], wayback: WaybackServer, tmp_path: Path
 ) -> None:
-    for _ in range(2):  # the second confirms what the first dropped (e)
-        live = run_crawl("quangtri", replicas["quangtri"], tmp_path, "-a", "sites=trieuphong,www")
+    for _ in range(2):  # the second confirms what the first dropped (e); exhaustive, so e is fetched live
+        live = run_crawl("quangtri", replicas["quangtri"], tmp_path, "-a", "sites=trieuphong,www", "-a", EXHAUSTIVE)
         assert live.returncode == 0, live.output[-3000:]
     before = {r["id"]: r for r in live.records()}
     archive = archive_crawl("quangtri", replicas["quangtri"], wayback, tmp_path, "-a", "sites=trieuphong,www")
@@ -333,9 +335,11 @@ def test_both_fills_in_from_the_archive_what_the_live_site_lost(
     routes_file.write_text(json.dumps(routes), encoding="utf-8")
     server = ReplicaServer("quangtri", sites_dir=sites_dir).start()
     try:
+        # Exhaustive live part: e (off-topic, no keyword beside its link) is fetched and dropped live.
         result = archive_crawl(
-            "quangtri", server.base_url, wayback, tmp_path / "run", "-a", "sites=trieuphong,www", source="both"
-        )
+            "quangtri", server.base_url, wayback, tmp_path / "run", "-a", "sites=trieuphong,www", "-a", EXHAUSTIVE,
+            source="both",
+        )  # fmt: skip
     finally:
         server.stop()
     records = {r["id"]: r for r in result.records()}

@@ -53,19 +53,19 @@ def follow_chain(spider: Any, hops: int) -> int:
 
 
 def test_an_endless_chain_of_sitemap_indexes_stops_at_the_depth_limit() -> None:
-    spider = make_spider({"DVK_SITEMAP_MAX_DEPTH": "3"})
+    spider = make_spider({"DVK_SITEMAP_MAX_DEPTH": "3"}, discovery="exhaustive")
     assert follow_chain(spider, 5_001) == 4  # the start point's index and three below it
     assert stat(spider, "discovery/sitemap_index_too_deep") == 1
 
 
 def test_a_sitemap_at_the_depth_limit_is_still_read() -> None:
-    spider = make_spider({"DVK_SITEMAP_MAX_DEPTH": "1"})
+    spider = make_spider({"DVK_SITEMAP_MAX_DEPTH": "1"}, discovery="exhaustive")
     assert len(requested(spider.parse_sitemap(answer(f"{BASE}/s.xml", urlset(3)), depth=1))) == 3
     assert stat(spider, "discovery/sitemap_index_too_deep") == 0
 
 
 def test_entries_past_the_limit_are_cut_and_counted() -> None:
-    spider = make_spider({"DVK_SITEMAP_MAX_ENTRIES": "10"})
+    spider = make_spider({"DVK_SITEMAP_MAX_ENTRIES": "10"}, discovery="exhaustive")
     assert len(requested(spider.parse_sitemap(answer(f"{BASE}/s.xml", urlset(11))))) == 10
     index = sitemap_index(*(f"{BASE}/sitemap-{n}.xml" for n in range(25)))
     assert len(requested(spider.parse_sitemap(answer(f"{BASE}/index.xml", index)))) == 10
@@ -137,7 +137,7 @@ def test_a_streamed_listing_gives_each_link_the_date_of_its_nearest_item() -> No
 
 
 def test_a_listing_spider_requests_links_before_the_page_is_read_to_its_end() -> None:
-    spider = make_spider()
+    spider = make_spider(discovery="exhaustive")
     url = f"{BASE}/dan-van-kheo-tag4017.html"
     page = HtmlResponse(url=url, body=listing(5_000).encode(), encoding="utf-8", request=Request(url))
     results = spider.parse_listing(page, page=1)

@@ -25,8 +25,10 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (
             ["baohatinh", "-a", "bogus=1"],
-            "unknown spider argument 'bogus'; this spider takes: base_url, capture, refresh, since, source, until",
+            "unknown spider argument 'bogus'; this spider takes: base_url, capture, discovery, refresh, since, source,"
+            " until",
         ),
+        (["baohatinh", "-a", "discovery=all"], "discovery='all' must be one of: targeted, exhaustive"),
         (["baohatinh", "-a", "since=2023-13-01"], "since='2023-13-01' is not a date; use YYYY-MM-DD"),
         (["baohatinh", "-a", "since=2024-01-02", "-a", "until=2024-01-01"], "since=2024-01-02 is after until="),
         (["baohatinh", "-a", "base_url=localhost:8000"], "base_url='localhost:8000' must be a scheme and host"),

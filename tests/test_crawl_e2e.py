@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from dvk_crawl.identity import identify
+from dvk_crawl.portals import get_portal
 from dvk_crawl.record import validate_record
 from dvk_crawl.replica.server import SITES_DIR
 from tests.conftest import CrawlResult, run_crawl
@@ -115,3 +117,26 @@ def test_date_window_keeps_only_articles_published_inside_it(replicas: dict[str,
     assert sorted(r["id"] for r in result.records()) == inside
     assert 0 < len(inside) < len(everything)
     assert result.run_file()["stats"]["dvk/discovery/sitemaps_skipped_by_date"] >= 2
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_targeted_discovery_fetches_only_links_with_evidence(
+    site: str, replicas: dict[str, str], tmp_path: Path
+) -> None:
+    """The default mode: each replica's links without evidence (``expected.json``'s ``targeted``)
+    are listed in the run file, counted, and never fetched; the rest is stored as exhaustively."""
+    expected = expectations(site)
+    arguments = {**expected.get("arguments", {}), "discovery": "targeted"}
+    result = run_crawl(
+        expected["spider"], replicas[site], tmp_path, *[x for k, v in arguments.items() for x in ("-a", f"{k}={v}")]
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    run, skipped = result.run_file(), set(expected["targeted"]["skipped_ids"])
+    assert sorted(r["id"] for r in result.records()) == sorted(set(expected["stored_ids"]) - skipped)
+    report = run["discovery"]["skipped_no_evidence"]
+    listed = [url for source in report["by_source"].values() for url in source["urls"]]
+    portal = get_portal(expected["spider"])
+    assert {identify(portal, url).id for url in listed} == skipped  # type: ignore[union-attr]
+    assert report["count"] == len(skipped) == run["stats"].get("dvk/discovery/skipped_no_evidence", 0)
+    assert run["discovery"]["mode"] == "targeted" and "none" not in run["discovery"]["evidence"]
+    assert f"skipped {len(skipped)} links without evidence" in result.output or not skipped

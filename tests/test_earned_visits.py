@@ -39,8 +39,9 @@ MAINTENANCE = HTML[: HTML.index("<h1")] + "<p>Hệ thống đang bảo trì, xin
 
 
 def run_on(url: str, **settings: Any) -> Any:
-    """A spider of a run starting now, on the store at ``url``."""
-    spider = make_spider({"DVK_STORE_URL": url, **settings})
+    """A spider of a run starting now, on the store at ``url``; exhaustive: whether a page is
+    fetched again is the store's say here, not the evidence's."""
+    spider = make_spider({"DVK_STORE_URL": url, **settings}, discovery="exhaustive")
     spider.crawler.stats.set_value("start_time", datetime.now(UTC))
     return spider
 

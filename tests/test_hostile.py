@@ -125,7 +125,7 @@ def rss(items: list[tuple[str, str]]) -> bytes:
 
 
 def test_a_bad_rss_pubdate_costs_only_that_date() -> None:
-    spider = make_spider()
+    spider = make_spider(discovery="exhaustive")
     feed = rss(
         [
             ("https://baohatinh.vn/a-post1.html", "Fri, 31 Dec 9999 23:00:00 -1200"),
@@ -141,7 +141,7 @@ def test_a_bad_rss_pubdate_costs_only_that_date() -> None:
 
 
 def test_a_bad_listing_time_costs_only_that_date() -> None:
-    spider = make_spider(since="2023-01-01")
+    spider = make_spider(since="2023-01-01", discovery="exhaustive")
     items = "".join(
         f'<li><a href="/a-post{n}.html">a</a><time datetime="9999-12-31T23:00:00-12:00">x</time></li>' for n in (1, 2)
     )
@@ -400,8 +400,10 @@ def test_an_entity_bomb_in_a_feed_costs_nothing_and_is_counted() -> None:
     bomb = body.replace(b"<rss", f"<!DOCTYPE rss [{entities}]>\n<rss".encode(), 1).replace(
         b"<item>", b"<item><title>&j;</title>", 3
     )
-    clean = requested(make_spider().parse_rss(XmlResponse(url="https://baohatinh.vn/rss/home.rss", body=body)))
-    spider = make_spider()
+    clean = requested(
+        make_spider(discovery="exhaustive").parse_rss(XmlResponse(url="https://baohatinh.vn/rss/home.rss", body=body))
+    )
+    spider = make_spider(discovery="exhaustive")
     assert len(clean) > 3
     assert requested(spider.parse_rss(XmlResponse(url="https://baohatinh.vn/rss/home.rss", body=bomb))) == clean
     assert stat(spider, "discovery/feed_entities") == 1 and stat(spider, "discovery/feed_truncated") == 0
@@ -583,7 +585,7 @@ def test_every_capped_field_is_cut_to_its_limit() -> None:
 
 
 def test_a_feed_cut_short_is_counted() -> None:
-    spider = make_spider()
+    spider = make_spider(discovery="exhaustive")
     body = (SITE / "rss" / "home.rss").read_bytes()
     cut = body[: body.index(b"</item>") + len(b"</item>")] + b"<item><link>https://baohatinh.vn/x-post9.html"
     response = XmlResponse(url="https://baohatinh.vn/rss/home.rss", body=cut)

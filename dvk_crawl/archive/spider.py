@@ -111,7 +111,7 @@ class ArchiveDiscovery:
             return prefixes or list(spider.sites.values())
         if seeds.archive:
             return list(seeds.archive)
-        urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *filter(None, [seeds.search])]
+        urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *seeds.evidence_listings, *filter(None, [seeds.search])]
         hosts = dict.fromkeys(f"{p.scheme}://{p.netloc}/" for p in map(urlsplit, urls))
         return list(hosts) or [spider.portal.home]
 

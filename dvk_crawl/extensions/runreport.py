@@ -37,17 +37,23 @@ logger = logging.getLogger(__name__)
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:
-    """The summary of one run from its stats."""
+    """The summary of one run from its stats.
+
+    ``requests_per_stored``: every request the run made (discovery pages, robots.txt,
+    articles) per article it stored, what the run cost the portal; None when it stored none."""
     dropped = {
         key.removeprefix("dvk/dropped/"): value for key, value in stats.items() if key.startswith("dvk/dropped/")
     }
+    requests, stored = stats.get("downloader/request_count", 0), stats.get("dvk/store/stored", 0)
     return {
         "discovered": stats.get("dvk/discovery/articles", 0),
         "fetched": stats.get("dvk/fetch/articles", 0),
         "stored": stats.get("dvk/store/stored", 0),
         "copies": stats.get("dvk/dedup/duplicate_content", 0) + stats.get("dvk/dedup/near_duplicate", 0),
         "dropped": dict(sorted(dropped.items())),
-        "requests": stats.get("downloader/request_count", 0),
+        "requests": requests,
+        "requests_per_stored": round(requests / stored, 2) if stored else None,
+        "skipped_no_evidence": stats.get("dvk/discovery/skipped_no_evidence", 0),
     }
 
 
@@ -67,6 +73,22 @@ def discovery_outcome(stats: dict[str, Any]) -> dict[str, Any]:
         "start_points_answered": stats.get("dvk/discovery/start_points_answered", 0),
         "pages_answered": stats.get("dvk/discovery/pages_answered", 0),
         "pages_failed": stats.get("dvk/discovery/pages_failed", 0),
+    }
+
+
+def targeting(spider: Spider, stats: dict[str, Any]) -> dict[str, Any]:
+    """The discovery mode, the links fetched per kind of evidence, and those left out for want of any
+    (:mod:`dvk_crawl.evidence`); empty for a spider without discovery modes."""
+    mode = getattr(spider, "discovery_mode", None)
+    if mode is None:
+        return {}
+    prefix = "dvk/discovery/evidence/"
+    evidence = {key.removeprefix(prefix): value for key, value in stats.items() if key.startswith(prefix)}
+    skipped = getattr(spider, "skipped", None)
+    return {
+        "mode": mode,
+        "evidence": dict(sorted(evidence.items())),
+        "skipped_no_evidence": skipped.report() if skipped is not None else None,
     }
 
 
@@ -156,6 +178,13 @@ def format_summary(rows: dict[str, dict[str, Any]]) -> str:
         dropped = ", ".join(f"{reason}={n}" for reason, n in row["dropped"].items()) or "-"
         stored, copies = row["stored"], row.get("copies", 0)
         lines.append(f"{portal:<12} {row['discovered']:>10} {row['fetched']:>8} {stored:>7} {copies:>7}  {dropped}")
+        per_stored = row.get("requests_per_stored")
+        cost = f"{per_stored} per stored article" if per_stored is not None else "no article stored"
+        lines.append(f"{'':<12} requests {row.get('requests', 0)} ({cost})")
+        if row.get("skipped_no_evidence"):
+            lines.append(
+                f"{'':<12} skipped {row['skipped_no_evidence']} links without evidence (listed in the run file)"
+            )
         lines.extend(f"{'':<12} ALERT {alert}" for alert in row.get("alerts", []))
     return "\n".join(lines)
 
@@ -209,7 +238,7 @@ class RunReport:
         for alert in summary["alerts"]:
             logger.warning("dvk alert for %s: %s", spider.name, alert)
         logger.info("dvk summary (%s)\n%s", reason, format_summary({spider.name: summary}))
-        outcome = discovery_outcome(stats)
+        outcome = {**discovery_outcome(stats), **targeting(spider, stats)}
         run = {
             "spider": spider.name,
             "portal": getattr(spider, "portal_id", spider.name),

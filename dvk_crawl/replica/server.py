@@ -14,18 +14,25 @@ are the same whether a spider crawls the replica or the live site.
 
 Query strings are compared after decoding and sorting their parameters, so
 ``/tim-kiem/?page=2&q=d%C3%A2n`` and ``/tim-kiem/?q=dân&page=2`` are one route.
-The server binds to 127.0.0.1 only. Route keys this module does not read (``fault``,
+A page served from a file (status 200) carries ``Last-Modified`` (the file's time) and an
+``ETag`` (a hash of its bytes), and a request whose ``If-None-Match`` or
+``If-Modified-Since`` matches is answered ``304 Not Modified`` without a body, as a static
+file server does: what the spiders' conditional requests of discovery pages need
+(:mod:`dvk_crawl.httpcache`). Whether each live portal sends these validators is not
+known. The server binds to 127.0.0.1 only. Route keys this module does not read (``fault``,
 ``body_encoding``, …) go to ``Route.options``: a site with such keys is served in the
 fault mode of :mod:`dvk_crawl.replica.faults`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -104,7 +111,31 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if route.redirect:
             headers.append(("Location", route.redirect))
         body = route.file.read_bytes() if route.file else b""
+        if route.file is not None and route.status == 200:
+            validators = self._validators(route.file, body)
+            headers.extend(validators)
+            if self._not_modified(dict(validators)):
+                self._send(304, b"", route.content_type, headers)
+                return
         self._send(route.status, body, route.content_type, headers)
+
+    @staticmethod
+    def _validators(path: Path, body: bytes) -> list[tuple[str, str]]:
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        return [("Last-Modified", formatdate(int(path.stat().st_mtime), usegmt=True)), ("ETag", etag)]
+
+    def _not_modified(self, validators: dict[str, str]) -> bool:
+        """RFC 9110: ``If-None-Match`` decides when present, else ``If-Modified-Since``."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return validators["ETag"] in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*"
+        since = self.headers.get("If-Modified-Since")
+        if since is None:
+            return False
+        try:
+            return parsedate_to_datetime(validators["Last-Modified"]) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -122,7 +153,8 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if status != 304:  # a 304 has no body: its Content-Length would be the cached page's
+            self.send_header("Content-Length", str(len(body)))
         for name, value in extra or []:
             self.send_header(name, value)
         self.end_headers()

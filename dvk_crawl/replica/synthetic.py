@@ -203,7 +203,7 @@ class _SiteWriter:
         seeds = load_seeds(default_seeds_dir(), self.portal_id)
         for url in seeds.sitemaps:
             self.write_sitemaps(_path(url), articles)
-        for url in seeds.listings:
+        for url in (*seeds.listings, *seeds.evidence_listings):
             self.write_listing(_path(url), newest_first, alias_paths)
         for url in seeds.rss:
             self.add(_path(url), "rss.xml", _feed(newest_first[:FEED_SIZE], self), "application/rss+xml; charset=utf-8")

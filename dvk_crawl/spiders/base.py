@@ -9,9 +9,11 @@ Arguments (``-a name=value``): ``base_url`` (crawl a replica: the portal's hosts
 are mapped onto it, URL rules unchanged), ``since`` / ``until`` (``YYYY-MM-DD``,
 the publication window, inclusive), ``source`` (``live``, ``archive`` or ``both``)
 and ``capture`` (``newest`` or ``oldest``): see :mod:`dvk_crawl.archive.spider`;
+``discovery`` (``targeted``, the default: fetch only links with evidence that they are about
+the campaign, :mod:`dvk_crawl.evidence`; ``exhaustive``: every article link);
 ``sites`` (``-a sites=trieuphong,www``) for a portal whose file has a ``[sites]`` table:
 names of that table (name → base URL), all of them by default. Per selected site the
-start points are the file's RSS feeds, sitemaps and listing pages on that site's host;
+start points are the file's RSS feeds, sitemaps and (evidence) listing pages on that site's host;
 a site without a sitemap start point gets ``<base>/sitemap.xml`` (where Liferay and most
 CMSs serve it). With ``-a source=archive`` the web archive is listed per selected site.
 """
@@ -31,7 +33,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.settings import BaseSettings
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from dvk_crawl.archive.capture import Capture
@@ -45,7 +46,20 @@ from dvk_crawl.dates import (
     parse_rfc822,
     parse_vietnamese_datetime,
 )
-from dvk_crawl.discovery_pages import SitemapTooLargeError, looks_like_feed, parse_feed, sitemap_body
+from dvk_crawl.discovery_pages import SitemapTooLargeError, TextSitemap, looks_like_feed, parse_feed, sitemap_body
+from dvk_crawl.evidence import (
+    CAMPAIGN_LISTING,
+    DISCOVERY_MODES,
+    EXHAUSTIVE,
+    NO_EVIDENCE,
+    SEARCH,
+    TARGETED,
+    EvidenceRules,
+    SkippedLinks,
+    feed_text,
+    run_mode,
+    skipped_urls,
+)
 from dvk_crawl.extract import decode_page, extract_decoded, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.identity import Identity, identify
@@ -89,7 +103,7 @@ def parse_spider_arguments(allowed: Iterable[str], arguments: dict[str, Any]) ->
         if flag not in {"0", "1", "true", "false", "yes", "no"}:
             raise SpiderArgumentError(f"refresh={arguments['refresh']!r} must be 1 or 0")
         parsed["refresh"] = flag in {"1", "true", "yes"}
-    for name, choices in (("source", SOURCES), ("capture", CAPTURE_CHOICES)):
+    for name, choices in (("source", SOURCES), ("capture", CAPTURE_CHOICES), ("discovery", DISCOVERY_MODES)):
         if name in arguments and str(arguments[name]) not in choices:
             raise SpiderArgumentError(f"{name}={arguments[name]!r} must be one of: {', '.join(choices)}")
     if "capture" in arguments and str(arguments.get("source", "live")) == "live":
@@ -119,7 +133,7 @@ class PortalSpider(scrapy.Spider):
     (``self.archive``, an :class:`~dvk_crawl.archive.spider.ArchiveDiscovery`)."""
 
     portal_id: ClassVar[str]
-    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture")
+    ARGUMENTS: ClassVar[tuple[str, ...]] = ("base_url", "since", "until", "refresh", "source", "capture", "discovery")
     """What every portal's spider takes; one whose file has sub-sites takes ``sites`` too."""
     # A sitemap entry modified this long before the last complete run started was seen by it.
     LASTMOD_MARGIN = timedelta(hours=1)
@@ -139,6 +153,7 @@ class PortalSpider(scrapy.Spider):
         self.refresh: bool = arguments.get("refresh", False)
         self.source = str(arguments.get("source", "live"))
         self.capture = str(arguments.get("capture", "newest"))
+        self.discovery_mode = str(arguments.get("discovery", TARGETED))
         self.scheduled_keys: set[str] = set()
         self.seen_ids: set[str] = set()
         # Ids stored or visited before the last complete run ended: "nothing new" paging trusts only these.
@@ -158,6 +173,11 @@ class PortalSpider(scrapy.Spider):
         spider.seeds = spider.portal.seeds
         spider.sites = select_sites(spider.seeds.sites, spider.arguments.get("sites"), spider.portal_id)
         spider.keywords = crawl_keywords(crawler.settings)
+        spider.evidence_rules = EvidenceRules.from_keywords(spider.keywords)
+        spider.skipped = SkippedLinks(
+            setting(crawler.settings, "DVK_SKIPPED_LINKS_LISTED"),
+            lambda change: spider.count("discovery/skipped_no_evidence", change),
+        )
         spider.max_listing_pages = setting(crawler.settings, "DVK_MAX_LISTING_PAGES")
         spider.sitemap_max_depth = setting(crawler.settings, "DVK_SITEMAP_MAX_DEPTH")
         spider.sitemap_max_entries = setting(crawler.settings, "DVK_SITEMAP_MAX_ENTRIES")
@@ -183,12 +203,17 @@ class PortalSpider(scrapy.Spider):
         if run is not None:
             self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
             self.known_to_complete_run = store.seen_ids(self.portal_id, before=run["finished_at"])
+            # The links that run saw and left out for want of evidence (a feed may have named
+            # one first): a listing page of them and of known articles holds nothing new.
+            self.known_to_complete_run |= self.ids_of(skipped_urls(run))
 
     def covers_this_crawl(self, run: dict[str, Any]) -> bool:
         """Whether an earlier run was complete and walked the discovery this crawl walks."""
         earlier = run.get("arguments", {})
+        # A targeted run left links out: an exhaustive crawl must not skip its unchanged sitemaps.
         return (
             run.get("complete") is True
+            and run_mode(run) in (EXHAUSTIVE, self.discovery_mode)
             and not {"since", "until"} & set(earlier)
             and earlier.get("source", "live") != "archive"
             and all(earlier.get(name) == self.arguments.get(name) for name in ("base_url", "sites"))
@@ -201,6 +226,9 @@ class PortalSpider(scrapy.Spider):
     sites: dict[str, str]
     """The selected sub-sites (``-a sites``), name → base URL; empty for a portal without sub-sites."""
     keywords: Keywords
+    evidence_rules: EvidenceRules
+    skipped: SkippedLinks
+    """The article links targeted discovery left out (listed in the run file)."""
     max_listing_pages: int
     sitemap_max_depth: int
     sitemap_max_entries: int
@@ -246,9 +274,12 @@ class PortalSpider(scrapy.Spider):
             yield self.discovery_request(url, self.parse_sitemap)
         for url in self.seeds.listings:
             yield self.discovery_request(url, self.parse_listing, page=1)
+        for url in self.seeds.evidence_listings:
+            yield self.discovery_request(url, self.parse_listing, page=1, evidence=CAMPAIGN_LISTING)
         if self.seeds.search:
             for keyword in self.keywords.phrases:
-                yield self.discovery_request(self.seeds.search.format(keyword=keyword), self.parse_listing, page=1)
+                search = self.seeds.search.format(keyword=keyword)
+                yield self.discovery_request(search, self.parse_listing, page=1, evidence=SEARCH)
 
     def site_start_points(self) -> Iterator[scrapy.Request]:
         """Per selected sub-site: the start points on its host, ``<base>/sitemap.xml`` when it has no sitemap."""
@@ -260,6 +291,8 @@ class PortalSpider(scrapy.Spider):
                 yield self.discovery_request(url, self.parse_sitemap)
             for url in on_host(self.seeds.listings, host):
                 yield self.discovery_request(url, self.parse_listing, page=1)
+            for url in on_host(self.seeds.evidence_listings, host):
+                yield self.discovery_request(url, self.parse_listing, page=1, evidence=CAMPAIGN_LISTING)
 
     def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         self.count("discovery/pages_requested")
@@ -282,7 +315,12 @@ class PortalSpider(scrapy.Spider):
             link = item.xpath("link/text() | *[local-name()='link']/@href").get("").strip()
             published = self.item_date(item.xpath("pubDate/text()").get(""), parse_rfc822)
             if link and self.in_window(published):
-                yield from self.article_requests([link])
+                # The item's title and description (Atom: title, summary) are the text shown beside the link.
+                shown = item.xpath("*[local-name()='title' or local-name()='description' or local-name()='summary']")
+                text = feed_text(" ".join(shown.xpath("string()").getall()))
+                request = self.article_request(link, text=text, source="rss")
+                if request is not None:
+                    yield request
 
     def read_feed(self, response: Response) -> Selector | None:
         """The feed, also when served as ``text/html`` (whose parser would lose every
@@ -301,7 +339,7 @@ class PortalSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response, depth: int = 0) -> Iterator[scrapy.Request]:
         """A sitemap or sitemap index; ``depth`` counts the indexes above it."""
         try:
-            sitemap = Sitemap(sitemap_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
+            sitemap = TextSitemap(sitemap_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
         except SitemapTooLargeError:
             self.count_drop("too_large", response.url)
             return
@@ -322,14 +360,14 @@ class PortalSpider(scrapy.Spider):
                 else:
                     yield self.discovery_request(entry["loc"], self.parse_sitemap, depth=depth + 1)
             return
-        links = (
-            e["loc"]
-            for e in entries
-            if self.lastmod_may_be_in_window(e.get("lastmod")) and not self.unchanged_since_last_run(e.get("lastmod"))
-        )
-        yield from self.article_requests(links)
+        for entry in entries:
+            lastmod = entry.get("lastmod")
+            if self.lastmod_may_be_in_window(lastmod) and not self.unchanged_since_last_run(lastmod):
+                request = self.article_request(entry["loc"], text=entry.get("text"), source="sitemap")
+                if request is not None:
+                    yield request
 
-    def bounded_entries(self, sitemap: Sitemap) -> Iterator[dict[str, Any]]:
+    def bounded_entries(self, sitemap: TextSitemap) -> Iterator[dict[str, Any]]:
         """The first ``DVK_SITEMAP_MAX_ENTRIES`` entries, one at a time; those past it are counted."""
         entries = iter(sitemap)
         yield from itertools.islice(entries, self.sitemap_max_entries)
@@ -337,22 +375,25 @@ class PortalSpider(scrapy.Spider):
         if cut:
             self.count("discovery/sitemap_entries_cut", cut)
 
-    def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+    def parse_listing(self, response: Response, page: int, evidence: str | None = None) -> Iterator[scrapy.Request]:
         """A tag, topic, category or search page: article links, then the next page.
 
-        Each link is requested as the stream of the page reaches it (:mod:`dvk_crawl.listing_pages`)."""
+        Each link is requested as the stream of the page reaches it (:mod:`dvk_crawl.listing_pages`).
+        ``evidence``: what every link of an evidence start point (search, campaign listing) has;
+        on a coverage listing a link's own slug or item text is its evidence."""
         if not isinstance(response, TextResponse):
             self.count_drop("not_html", response.url)
             return
         scan = ListingScan(response.text, self.portal.listing_markup, page)
         newest, in_window, all_known = None, 0, True
-        for identity, published in self.listing_identities(response, scan):
+        for identity, published, text in self.listing_entries(response, scan):
             if published and (newest is None or published.moment > newest):
                 newest = published.moment
             if self.in_window(published):
                 in_window += 1
                 all_known = all_known and identity.id in self.known_to_complete_run
-                request = self.identity_request(identity)
+                found = self.evidence_rules.evidence(identity.url, evidence, text)
+                request = self.identity_request(identity, found, source="listing")
                 if request is not None:
                     yield request
         if self.since and newest is not None and newest < self.since:
@@ -365,7 +406,7 @@ class PortalSpider(scrapy.Spider):
             return
         next_url = self.next_page_url(response, page, scan) if page < self.max_listing_pages else None
         if next_url:
-            yield self.discovery_request(next_url, self.parse_listing, page=page + 1)
+            yield self.discovery_request(next_url, self.parse_listing, page=page + 1, evidence=evidence)
 
     def listing_items(
         self, response: TextResponse, scan: ListingScan | None = None
@@ -378,11 +419,27 @@ class PortalSpider(scrapy.Spider):
         self, response: TextResponse, scan: ListingScan | None = None
     ) -> Iterator[tuple[Identity, PublicationTime | None]]:
         """``(article identity, date shown next to it)`` for every article link on a listing."""
+        for identity, published, _ in self.listing_entries(response, scan):
+            yield identity, published
+
+    def listing_entries(
+        self, response: TextResponse, scan: ListingScan | None = None
+    ) -> Iterator[tuple[Identity, PublicationTime | None, str | None]]:
+        """``(article identity, date shown next to it, its item's text)`` for every article link on a listing;
+        a link outside any item has its own text."""
         scan = scan or ListingScan(response.text, self.portal.listing_markup, page=1)
-        for href, published in scan.links(self.listing_date):
+
+        def date_and_text(item: Selector) -> tuple[PublicationTime | None, str | None]:
+            return self.listing_date(item), " ".join(item.css("::text").getall())
+
+        def text_only(anchor: Selector) -> tuple[PublicationTime | None, str | None]:
+            return None, " ".join(anchor.css("::text").getall())
+
+        for href, shown in scan.links(date_and_text, text_only):
             identity = self.identity_from_link(response, href)
             if identity is not None:
-                yield identity, published
+                published, text = shown or (None, None)
+                yield identity, published, text
 
     def listing_date(self, item: Selector) -> PublicationTime | None:
         """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023").
@@ -425,8 +482,9 @@ class PortalSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def article_request(self, link: str) -> scrapy.Request | None:
-        """A request for an article URL of this portal, once per article key."""
+    def article_request(self, link: str, text: str | None = None, source: str = "sitemap") -> scrapy.Request | None:
+        """A request for an article URL of this portal, once per article key; ``text``: what
+        the feed or sitemap shows beside the link (its evidence with the slug)."""
         url = self.to_live(link)
         if not self.portal.owns_host(urlsplit(url).hostname or ""):
             self.count("discovery/foreign_links")
@@ -435,10 +493,16 @@ class PortalSpider(scrapy.Spider):
         if identity is None:
             self.count("discovery/not_article_links")
             return None
-        return self.identity_request(identity)
+        return self.identity_request(identity, self.evidence_rules.evidence(identity.url, text=text), source)
 
-    def identity_request(self, identity: Identity) -> scrapy.Request | None:
-        """The request for an article, its identity carried (``canonical_url``, ``meta["dvk_key"]``)."""
+    def identity_request(
+        self, identity: Identity, evidence: str | None = None, source: str = "listing"
+    ) -> scrapy.Request | None:
+        """The request for an article, its identity carried (``canonical_url``, ``meta["dvk_key"]``)
+        and the evidence that let it in (``meta["dvk_evidence"]``, :mod:`dvk_crawl.evidence`).
+
+        In targeted discovery a link without ``evidence`` is left out (``SkippedLinks``);
+        ``source`` (rss, sitemap, listing) says where it was seen."""
         canonical, key = identity.url, identity.key
         self.count("discovery/article_links")
         if identity.id in self.seen_ids:
@@ -446,16 +510,25 @@ class PortalSpider(scrapy.Spider):
             return None
         if key in self.scheduled_keys:
             return None
+        if evidence is None and self.discovery_mode == TARGETED:
+            self.skipped.add(key, canonical, source)
+            return None
+        self.skipped.fetched(key)
         self.scheduled_keys.add(key)
         self.count("discovery/articles")
+        self.count(f"discovery/evidence/{evidence or NO_EVIDENCE}")
         return scrapy.Request(
             self.fetch_url(canonical),
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"canonical_url": canonical},
-            meta={"dvk_kind": "article", "dvk_key": key},
+            meta={"dvk_kind": "article", "dvk_key": key, "dvk_evidence": evidence or NO_EVIDENCE},
             priority=10,
         )
+
+    def ids_of(self, urls: Iterable[str]) -> set[str]:
+        """The article ids of live URLs of this portal (those its URL rule reads)."""
+        return {identity.id for identity in (identify(self.portal, url) for url in urls) if identity is not None}
 
     def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
         key = response.meta.get("dvk_key")

@@ -1,0 +1,149 @@
+"""Targeted discovery: whether discovery saw that a link is about the campaign before fetching it.
+
+With ``-a discovery=targeted`` (the default) an article is fetched only with *evidence*,
+seen on the discovery page that named it (``docs/discovery.md``):
+
+- ``search``: a hit of the portal's site search for a keyword;
+- ``campaign_listing``: listed on a campaign tag, topic or category page the portal file
+  names under ``evidence_listings``;
+- ``slug``: its URL path holds a keyword, diacritics folded (``…-dan-van-kheo-post1.html``);
+- ``link_text``: the title or summary shown next to the link (a listing item, an RSS
+  item's title and description, a sitemap's ``news:title`` or ``image:caption``) holds one.
+
+The other links are not fetched: :class:`SkippedLinks` counts them
+(``dvk/discovery/skipped_no_evidence``) and lists them, per discovery source, in the run
+file. ``-a discovery=exhaustive`` fetches every link, as before; there the evidence is
+still recorded (``none`` for a link without), so the two modes can be compared.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from dvk_crawl.keywords import Keywords
+
+TARGETED, EXHAUSTIVE = "targeted", "exhaustive"
+DISCOVERY_MODES = (TARGETED, EXHAUSTIVE)
+
+SEARCH, CAMPAIGN_LISTING, SLUG, LINK_TEXT, NO_EVIDENCE = "search", "campaign_listing", "slug", "link_text", "none"
+EVIDENCE_KINDS = (SEARCH, CAMPAIGN_LISTING, SLUG, LINK_TEXT)
+"""What may let a link in; a start point's own kind (search, campaign listing) comes first."""
+
+# Where a skipped link was seen: the run file lists them per source.
+SOURCES = ("rss", "sitemap", "listing")
+
+# "Đ" has no combining form to strip: NFD leaves it whole.
+_LETTERS_WITHOUT_MARKS = str.maketrans({"đ": "d", "Đ": "d"})
+_NOT_WORD = re.compile(r"[\W_]+")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def fold_ascii(text: str) -> str:
+    """Lower-case words without diacritics, one space apart: ``"Dân vận “khéo”"`` → ``"dan van kheo"``.
+
+    A URL slug (``dan-van-kheo``) and a title written with or without diacritics, in NFC or
+    NFD, fold alike; quotes and punctuation, like the relevance pipeline's matching, do not count.
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS_WITHOUT_MARKS))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NOT_WORD.sub(" ", bare).strip()
+
+
+def feed_text(markup: str) -> str:
+    """An RSS description's words without its HTML (``<![CDATA[<a href="…"><img src="…">…]]>``):
+    the link's own URL and an image's file name are no text shown beside the link."""
+    return _TAG.sub(" ", markup)
+
+
+@dataclass(frozen=True)
+class EvidenceRules:
+    """The crawl's keywords, folded once, and the tests a link's URL and text are put to."""
+
+    phrases: tuple[str, ...]
+
+    @classmethod
+    def from_keywords(cls, keywords: Keywords) -> EvidenceRules:
+        return cls(tuple(folded for folded in (fold_ascii(p) for p in keywords.phrases) if folded))
+
+    def in_text(self, text: str | None) -> bool:
+        """A keyword, as whole words, in the text (any case, diacritics or Unicode form)."""
+        if not text:
+            return False
+        folded = f" {fold_ascii(text)} "
+        return any(f" {phrase} " in folded for phrase in self.phrases)
+
+    def in_slug(self, url: str) -> bool:
+        """A keyword in the URL's path (``/dan-van-kheo-o-cam-xuyen-post1.html``, percent-encoded or not)."""
+        return self.in_text(unquote(urlsplit(url).path))
+
+    def evidence(self, url: str, given: str | None = None, text: str | None = None) -> str | None:
+        """The kind of evidence for a link: ``given`` by its discovery page, else its slug, else its text."""
+        if given:
+            return given
+        if self.in_slug(url):
+            return SLUG
+        if self.in_text(text):
+            return LINK_TEXT
+        return None
+
+
+@dataclass
+class SkippedLinks:
+    """The article links targeted discovery left out: each key once, while no evidence turned up.
+
+    A link a sitemap named without evidence may show up later on a search page: it is
+    fetched then, and leaves the list. ``count`` calls ``counter(+1/-1)`` so the stat
+    ``dvk/discovery/skipped_no_evidence`` is always the number of keys left out. The
+    URLs listed are bounded (``limit`` per source, ``DVK_SKIPPED_LINKS_LISTED``); the
+    counts are not.
+    """
+
+    limit: int
+    counter: Callable[[int], None] = lambda change: None
+    _source_of: dict[str, str] = field(default_factory=dict)
+    _listed: dict[str, dict[str, str]] = field(default_factory=lambda: {source: {} for source in SOURCES})
+
+    def add(self, key: str, url: str, source: str) -> None:
+        if key in self._source_of:
+            return
+        self._source_of[key] = source
+        listed = self._listed.setdefault(source, {})
+        if len(listed) < self.limit:
+            listed[key] = url
+        self.counter(1)
+
+    def fetched(self, key: str) -> None:
+        """The key is fetched after all (evidence found on a later page)."""
+        source = self._source_of.pop(key, None)
+        if source is not None:
+            self._listed[source].pop(key, None)
+            self.counter(-1)
+
+    def __len__(self) -> int:
+        return len(self._source_of)
+
+    def report(self) -> dict[str, Any]:
+        """For the run file: how many were left out, and which (at most ``limit`` URLs per source)."""
+        by_source: dict[str, Any] = {}
+        for source in SOURCES:
+            count = sum(1 for s in self._source_of.values() if s == source)
+            urls = sorted(self._listed.get(source, {}).values())
+            by_source[source] = {"count": count, "urls": urls, "not_listed": count - len(urls)}
+        return {"count": len(self), "listed_per_source": self.limit, "by_source": by_source}
+
+
+def skipped_urls(run: dict[str, Any]) -> list[str]:
+    """The links an earlier run left out for want of evidence (as listed in its run record)."""
+    skipped = run.get("discovery", {}).get("skipped_no_evidence") or {}
+    return [str(url) for source in skipped.get("by_source", {}).values() for url in source.get("urls", [])]
+
+
+def run_mode(run: dict[str, Any]) -> str:
+    """The discovery mode of an earlier run; runs recorded before targeted discovery fetched every link."""
+    mode = run.get("discovery", {}).get("mode", EXHAUSTIVE)
+    return str(mode)
