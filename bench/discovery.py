@@ -267,6 +267,7 @@ def pace_check(server: PortalServer, workdir: Path, *extra: str) -> dict[str, An
         "wall_seconds": round(crawl.wall_seconds, 1),
         "predicted_seconds": round(predicted, 1),
         "measured_over_predicted": round(crawl.wall_seconds / predicted, 3) if predicted else None,
+        "seconds_per_request": round(crawl.wall_seconds / requests, 3) if requests else None,
     }
 
 
@@ -312,7 +313,8 @@ def format_table(result: dict[str, Any]) -> str:
         check = result["pace_check"]
         rows.append(
             f"pace check, targeted at the default politeness: {check['requests']} requests in"
-            f" {check['wall_seconds']} s, model {check['predicted_seconds']} s"
+            f" {check['wall_seconds']} s ({check['seconds_per_request']} s each, start and end included),"
+            f" model {check['predicted_seconds']} s"
         )
     for name, goal in result["goals"].items():
         rows.append(f"{'PASS' if goal['pass'] else 'FAIL'}  {name}: {goal['value']} (goal {goal['goal']})")
