@@ -39,8 +39,9 @@ lint: install
 crawl: install
 	$(BIN)/scrapy crawl $(SPIDER) $(ARGS)
 
-## make bench [BENCH_FULL=1]: the benchmarks of docs/benchmarks.md (about 8 minutes; BENCH_FULL=1
-## adds dedup at 100,000 articles, about 10 more); results in bench/results/<date>.json
+## make bench [BENCH_FULL=1]: the benchmarks of docs/benchmarks.md (about 16 minutes; BENCH_FULL=1
+## adds dedup at 100,000 articles, about 10 more); results in bench/results/<date>.json; exits 1 if a
+## pass/fail goal of the discovery benchmark fails
 bench: install
 	$(BIN)/python -m bench.run_all $(if $(BENCH_FULL),--full)
 

@@ -9,6 +9,7 @@ articles (about ten more minutes); ``--quick`` runs tiny sizes only (a smoke run
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -20,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import crawl, dedup, extraction, figures, generic_score, recrawl, store
+from bench import crawl, dedup, discovery, extraction, figures, generic_score, recrawl, store
 from bench.common import ROOT, load_average, write_json
 
 LIBRARIES = (
@@ -88,6 +89,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
             ("store", lambda: store.run(count=100, repeats=1), store.format_table),
             ("figures", lambda: figures.run(pages=10), figures.format_table),
             ("generic_score", generic_score.run, generic_score.format_table),
+            ("discovery", lambda: discovery.run(articles=600), discovery.format_table),
         ]
     return [
         ("extraction", extraction.run, extraction.format_table),
@@ -98,6 +100,8 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
         ("figures", figures.run, figures.format_table),
         # The fixtures through the generic family and their own: a few seconds, no sizes to shrink.
         ("generic_score", generic_score.run, generic_score.format_table),
+        # Targeted against exhaustive discovery on a 20,000-article portal: the longest (~10 min).
+        ("discovery", discovery.run, discovery.format_table),
     ]
 
 
@@ -127,8 +131,24 @@ def main(argv: list[str] | None = None) -> Path:
     output = args.output or ROOT / "bench" / "results" / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
     write_json(output, results)
     print(f"\nresults: {output}")
+    if "discovery" in results and not args.quick and not args.output:
+        write_json(output.with_name(f"{started:%Y-%m-%d}-discovery.json"), results["discovery"])
     return output
 
 
+def failed_goals(results_file: Path) -> list[str]:
+    """Goals a benchmark holds as pass/fail (the discovery benchmark's) that failed."""
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    return [
+        f"{name}: {goal}"
+        for name, part in results.items()
+        if isinstance(part, dict)
+        for goal in part.get("goals_failed", [])
+    ]
+
+
 if __name__ == "__main__":
-    main()
+    failed = failed_goals(main())
+    for line in failed:
+        print(f"FAIL {line}")
+    sys.exit(1 if failed else 0)
