@@ -1,0 +1,363 @@
+"""Re-extract stored articles from their kept pages with today's parsers and pipelines.
+
+For each stored record (``--portal``, ``--since``/``--until`` as ``export`` filters) the
+page it points at is read back from its WARC file, extracted as the crawl did
+(:func:`dvk_crawl.extract.extract_identified`, with the identity the crawl gave it) and
+run through the crawl's stages (:class:`~dvk_crawl.reparse.pipelines.OfflinePipelines`).
+What the page cannot tell again is carried over from the stored record: when and how
+it was fetched (``fetched_at``, ``source``, ``archive_url``, ``archived_at``) and where
+it is kept. The result is compared field by field with the stored record; only a
+record that differs is written (dedup, store, feed), so a reparse with unchanged code
+writes nothing. ``duplicate_of`` is the store stage's to set and is not compared.
+
+With ``all_pages`` every article page in the WARC files is read too: a page whose
+article is not stored (dropped as not relevant before a keyword was added, say) goes
+through every stage like a newly crawled page and is stored if they keep it.
+
+A record the pipelines now drop (a parser change empties its body, a keyword was
+removed) stays in the store as it is: the drop is counted by reason, never a deletion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dvk_crawl.archive.capture import capture_of, playback_url
+from dvk_crawl.extract import ExtractionError, extract_identified
+from dvk_crawl.identity import Identity, identify
+from dvk_crawl.outcomes import Dropped
+from dvk_crawl.portals.portal import Portal
+from dvk_crawl.portals.registry import PORTALS
+from dvk_crawl.record import ARTICLE_FIELDS
+from dvk_crawl.reparse.kept import (
+    POINTER_FIELD,
+    KeptPage,
+    KeptPageError,
+    PageEntry,
+    PagePointer,
+    iter_article_pages,
+    pointer_of,
+    read_kept_page,
+)
+from dvk_crawl.reparse.pipelines import OfflinePipelines
+
+# What the page cannot tell again: how and when the crawl got it, and where it is kept.
+CARRIED_FIELDS = ("fetched_at", "source", "archive_url", "archived_at", POINTER_FIELD)
+# Set by the store stage when the record is written, from the store's copy groups.
+NOT_COMPARED = frozenset({"duplicate_of"})
+# A kept page that cannot be read back: the store points at something that is not there.
+DAMAGE_REASONS = frozenset(
+    {"missing_warc", "truncated_record", "unreadable_record", "record_id_mismatch", "not_a_response", "bad_pointer"}
+)
+EXAMPLES = 5
+EXCERPT_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Change:
+    article_id: str
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class Summary:
+    """What a reparse found and did, for the closing report."""
+
+    dry_run: bool
+    examined: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    new: int = 0
+    fields: Counter[str] = field(default_factory=Counter)
+    """Changed records per field that changed."""
+    portals: Counter[str] = field(default_factory=Counter)
+    """Changed (or new) records per portal."""
+    examples: list[Change] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Records or pages not re-read, by reason (``no_pointer``, ``missing_warc``, ``parser_error``, …)."""
+    dropped: Counter[str] = field(default_factory=Counter)
+    """Stored records the pipelines now drop (kept as they are), by reason."""
+    new_dropped: Counter[str] = field(default_factory=Counter)
+    """Unstored pages (``all_pages``) the pipelines drop, by reason."""
+    pages_scanned: int = 0
+    feed_lines: int = 0
+
+    @property
+    def damaged(self) -> int:
+        return sum(n for reason, n in self.skipped.items() if reason in DAMAGE_REASONS)
+
+
+@dataclass(frozen=True)
+class ReparseOptions:
+    portal: str | None = None
+    since: date | None = None
+    until: date | None = None
+    dry_run: bool = False
+    all_pages: bool = False
+
+
+class Reparser:
+    """One reparse of a store whose pages are kept under ``data_dir``."""
+
+    def __init__(self, pipelines: OfflinePipelines, data_dir: Path, options: ReparseOptions) -> None:
+        self.pipelines = pipelines
+        self.data_dir = data_dir
+        self.options = options
+        self.summary = Summary(dry_run=options.dry_run)
+        self.done: set[str] = set()
+
+    def run(self, records: Iterable[dict[str, Any]], on_record: Any = None) -> Summary:
+        """Reparse ``records`` (the stored ones selected); with ``all_pages``, then the
+        article pages of unstored articles. ``on_record`` is called once per page read."""
+        scanned = self.scan_pages() if self.options.all_pages else {}
+        for record in records:
+            self.done.add(record["id"])
+            self.reparse_stored(record, scanned.get(record["id"]))
+            if on_record is not None:
+                on_record()
+        for article_id, entry in scanned.items():
+            if article_id in self.done or self.pipelines.store.has_id(article_id):
+                continue  # stored, outside the selection: not this reparse's
+            self.read_new(entry)
+            if on_record is not None:
+                on_record()
+        if not self.options.dry_run:
+            self.pipelines.flush()
+        self.summary.feed_lines = int(self.pipelines.stats.get_value("dvk/reparse/feed_lines", 0))
+        return self.summary
+
+    # -- stored records -----------------------------------------------------------
+
+    def reparse_stored(self, stored: dict[str, Any], scanned: tuple[PageEntry, Identity] | None) -> None:
+        self.summary.examined += 1
+        try:
+            pointer = pointer_of(stored)
+        except KeptPageError as error:
+            if scanned is None:
+                self.summary.skipped[error.reason] += 1
+                return
+            pointer = scanned[0].pointer  # stored before pointers were: its page is in a WARC file
+        site = PORTALS.get(stored["portal"])
+        if site is None:
+            self.summary.skipped["unknown_portal"] += 1
+            return
+        fresh = self.extract(pointer, site, stored)
+        if fresh is None:
+            return
+        for name in CARRIED_FIELDS:
+            if name in stored:
+                fresh[name] = stored[name]
+        if POINTER_FIELD not in stored:
+            fresh[POINTER_FIELD] = pointer.to_dict()
+        try:
+            fresh = self.pipelines.derive(fresh)
+        except Dropped as drop:
+            self.summary.dropped[drop.reason] += 1
+            return
+        changes = differences(stored, fresh)
+        if not changes:
+            self.summary.unchanged += 1
+            return
+        self.summary.changed += 1
+        self.count_changes(stored["portal"], changes)
+        self.write(fresh)
+
+    def extract(self, pointer: PagePointer, site: Portal, stored: dict[str, Any]) -> dict[str, Any] | None:
+        """The page at ``pointer`` extracted as the crawl extracted it; None when skipped."""
+        try:
+            page = read_kept_page(self.data_dir, pointer)
+        except KeptPageError as error:
+            self.summary.skipped[error.reason] += 1
+            return None
+        identity = identity_of(site, page, stored["id"]) or stored_identity(site, stored)
+        return self.extract_page(page, site, identity, stored.get("fetched_at") or page.fetched_at)
+
+    def extract_page(self, page: KeptPage, site: Portal, identity: Identity, fetched_at: str) -> dict[str, Any] | None:
+        try:
+            extraction = extract_identified(
+                page.body, site, identity, content_type=page.content_type, fetched_at=fetched_at
+            )
+        except ExtractionError as error:
+            self.summary.skipped[error.reason] += 1
+            return None
+        except Exception:  # a parser bug on one page must not hide the rest, as in a crawl
+            self.summary.skipped["parser_error"] += 1
+            return None
+        return as_stored(extraction.article.to_dict())
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self.options.dry_run:
+            return
+        try:
+            self.pipelines.write(record)
+        except Dropped as drop:  # duplicate_id: the same id twice in one reparse
+            self.summary.skipped[drop.reason] += 1
+
+    def count_changes(self, portal: str, changes: list[Change]) -> None:
+        self.summary.portals[portal] += 1
+        for change in changes:
+            self.summary.fields[change.field] += 1
+            if len(self.summary.examples) < EXAMPLES:
+                self.summary.examples.append(change)
+
+    # -- unstored article pages (--all-pages) ---------------------------------------
+
+    def scan_pages(self) -> dict[str, tuple[PageEntry, Identity]]:
+        """Every article page of the WARC files by article id, the newest fetch of each."""
+        errors: list[KeptPageError] = []
+        newest: dict[str, tuple[PageEntry, Identity]] = {}
+        for entry in iter_article_pages(self.data_dir, errors):
+            self.summary.pages_scanned += 1
+            if not 200 <= entry.status < 300:
+                continue  # a redirect or an error answer: the crawl extracted nothing from it
+            site = PORTALS.get(entry.spider)
+            if site is None or (self.options.portal is not None and site.id != self.options.portal):
+                continue
+            identity = identify(site, live_url(site, entry.target_uri, None))
+            if identity is None:
+                continue
+            known = newest.get(identity.id)
+            if known is None or (entry.pointer.fetched_at or "") >= (known[0].pointer.fetched_at or ""):
+                newest[identity.id] = (entry, identity)
+        for error in errors:
+            self.summary.skipped[error.reason] += 1
+        return newest
+
+    def read_new(self, scanned: tuple[PageEntry, Identity]) -> None:
+        entry, identity = scanned
+        site = PORTALS[identity.portal]
+        self.summary.examined += 1
+        try:
+            page = read_kept_page(self.data_dir, entry.pointer)
+        except KeptPageError as error:
+            self.summary.skipped[error.reason] += 1
+            return
+        record = self.extract_page(page, site, identity, page.fetched_at)
+        if record is None:
+            return
+        record.update(archive_fields(page))
+        record[POINTER_FIELD] = entry.pointer.to_dict()
+        if not self.in_window(record.get("published_at")):
+            self.summary.new_dropped["outside_window"] += 1
+            return
+        try:
+            record = self.pipelines.derive(record)
+        except Dropped as drop:
+            self.summary.new_dropped[drop.reason] += 1
+            return
+        self.summary.new += 1
+        self.summary.portals[identity.portal] += 1
+        self.done.add(identity.id)
+        self.write(record)
+
+    def in_window(self, published_at: str | None) -> bool:
+        """Undated pages are in the window, as in a crawl; days are Vietnam's (+07:00)."""
+        if published_at is None:
+            return True
+        day = datetime.fromisoformat(published_at)
+        since, until = self.options.since, self.options.until
+        vietnam = day.astimezone(_VIETNAM) if day.tzinfo else day
+        return (since is None or vietnam.date() >= since) and (until is None or vietnam.date() <= until)
+
+
+_VIETNAM = datetime.fromisoformat("2000-01-01T00:00:00+07:00").tzinfo
+
+
+def as_stored(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the store gives it back (JSON), so comparing it is comparing values."""
+    parsed: dict[str, Any] = json.loads(json.dumps(record, ensure_ascii=False))
+    return parsed
+
+
+def differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[Change]:
+    """The fields whose value differs, in record order (``duplicate_of`` not compared)."""
+    fresh = as_stored(fresh)
+    names = [*ARTICLE_FIELDS, *sorted((set(stored) | set(fresh)) - set(ARTICLE_FIELDS))]
+    return [
+        Change(stored["id"], name, stored.get(name), fresh.get(name))
+        for name in names
+        if name not in NOT_COMPARED and stored.get(name) != fresh.get(name)
+    ]
+
+
+def live_url(site: Portal, target_uri: str, original_url: str | None) -> str:
+    """The portal URL a kept page stands for: itself, the archive capture's original, or
+    the same path on the portal's home host for a replica (as the spider's ``to_live``)."""
+    if original_url:
+        return original_url
+    parts = urlsplit(target_uri)
+    if site.owns_host(parts.hostname or ""):
+        return target_uri
+    capture = capture_of(target_uri)
+    if capture is not None:
+        return capture.original
+    return site.home.rstrip("/") + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def identity_of(site: Portal, page: KeptPage, article_id: str) -> Identity | None:
+    """The identity the crawl gave the page, if the page's URL gives the stored id."""
+    identity = identify(site, live_url(site, page.target_uri, page.original_url))
+    return identity if identity is not None and identity.id == article_id else None
+
+
+def stored_identity(site: Portal, stored: dict[str, Any]) -> Identity:
+    """The stored record's own URL and key: for a page a redirect brought from elsewhere."""
+    return Identity(site.id, stored["url"], str(stored["id"]).split(":", 1)[1])
+
+
+def archive_fields(page: KeptPage) -> dict[str, Any]:
+    """``source`` and, for an archive capture, where people view it and when it was taken."""
+    capture = capture_of(page.target_uri)
+    if capture is None:
+        return {"source": "live"}
+    parts = urlsplit(page.target_uri)
+    return {
+        "source": "archive",
+        "archive_url": playback_url(f"{parts.scheme}://{parts.netloc}", capture),
+        "archived_at": capture.archived_at,
+    }
+
+
+def excerpt(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def describe(summary: Summary, elapsed: float) -> Iterator[str]:
+    """The closing report: counts, what changed per field and portal, examples, skips."""
+    pages = summary.examined
+    rate = f", {pages / elapsed:.0f} pages/s" if elapsed > 0 and pages else ""
+    verb = "would change" if summary.dry_run else "changed"
+    counts = f"{summary.changed} records {verb}, {summary.unchanged} unchanged"
+    yield f"reparsed {pages} pages in {elapsed:.1f}s{rate}: {counts}"
+    if summary.pages_scanned:
+        yield f"  article pages in the WARC files: {summary.pages_scanned}"
+    if summary.new or summary.new_dropped:
+        stored = "would be stored" if summary.dry_run else "stored"
+        yield f"  pages of unstored articles: {summary.new} {stored}, {sum(summary.new_dropped.values())} dropped"
+        yield from _counts("    dropped", summary.new_dropped)
+    yield from _counts(f"  records {verb} per field", summary.fields)
+    yield from _counts(f"  records {verb} or added per portal", summary.portals)
+    if summary.examples:
+        yield "  examples:"
+        for change in summary.examples:
+            yield f"    {change.article_id} {change.field}: {excerpt(change.before)} → {excerpt(change.after)}"
+    yield from _counts("  stored records the pipelines now drop (kept unchanged)", summary.dropped)
+    yield from _counts("  skipped", summary.skipped)
+    if not summary.dry_run and summary.feed_lines:
+        yield f"  feed: {summary.feed_lines} lines appended"
+
+
+def _counts(title: str, counts: Counter[str]) -> Iterator[str]:
+    if counts:
+        yield f"{title}: " + ", ".join(f"{name} {n}" for name, n in counts.most_common())

@@ -1,0 +1,197 @@
+"""``dvk-crawl reparse``: stored articles re-extracted from their kept pages, offline.
+
+The store is built as a crawl builds it (tests/keptpages.py): fixture pages kept in a
+WARC file, the records the parser and pipelines make of them stored with a pointer to
+their page. A parser change is played by storing what an older parser gave.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dvk_crawl.cli.main import main
+from tests.conftest import FixtureCase, load_fixture_cases
+from tests.keptpages import KeptStore, kept_store
+
+CASES = [c for c in load_fixture_cases() if c.portal == "baohatinh"]
+
+
+@pytest.fixture
+def kept(tmp_path: Path) -> KeptStore:
+    return kept_store(tmp_path, CASES)
+
+
+def feed_lines(kept: KeptStore) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in kept.feed.read_text(encoding="utf-8").splitlines()]
+
+
+def reparse(kept: KeptStore, *args: str) -> int:
+    return main(["reparse", "--store", kept.url, *args])
+
+
+def test_reparse_with_unchanged_code_changes_nothing(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    before, feed_before = kept.records(), kept.feed.read_bytes()
+    assert len(before) >= 3, "the fixture pages should give several stored articles"
+    assert reparse(kept) == 0
+    out = capsys.readouterr().out
+    assert f"reparsed {len(before)} pages" in out
+    assert f": 0 records changed, {len(before)} unchanged" in out
+    assert kept.records() == before
+    assert kept.feed.read_bytes() == feed_before
+
+
+def without_page(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "page"}
+
+
+def counts(out: str, title: str) -> dict[str, int]:
+    """The ``name n, name n`` counts of the summary line that starts with ``title``."""
+    line = next(line for line in out.splitlines() if line.strip().startswith(title + ":"))
+    pairs = (item.rsplit(" ", 1) for item in line.split(":", 1)[1].split(", "))
+    return {name.strip(): int(n) for name, n in pairs}
+
+
+def older_parser(record: dict[str, Any]) -> dict[str, Any]:
+    """What an older parser stored: another title, no tags, its own name."""
+    return {**record, "title": "Tiêu đề cũ", "tags": [], "parser": "bao_cms/v0"}
+
+
+def test_dry_run_reports_changes_per_field_and_portal_and_writes_nothing(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = kept.records()
+    old = [older_parser(r) for r in list(records.values())[:2]]
+    kept.update(*old)
+    before, feed_before = kept.records(), kept.feed.read_bytes()
+    assert reparse(kept, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert ": 2 records would change" in out
+    tagged = sum(1 for r in old if records[r["id"]]["tags"])
+    assert counts(out, "records would change per field") == {"title": 2, "parser": 2} | (
+        {"tags": tagged} if tagged else {}
+    )
+    assert counts(out, "records would change or added per portal") == {"baohatinh": 2}
+    assert f"{old[0]['id']} title: Tiêu đề cũ → {records[old[0]['id']]['title'][:20]}" in out
+    assert kept.records() == before
+    assert kept.feed.read_bytes() == feed_before
+
+
+def test_real_run_updates_the_store_and_appends_the_changed_records_to_the_feed(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = kept.records()
+    changed = list(records)[:2]
+    kept.update(*(older_parser(records[i]) for i in changed))
+    lines_before = len(feed_lines(kept))
+    assert reparse(kept) == 0
+    assert ": 2 records changed" in capsys.readouterr().out
+    after = kept.records()
+    for article_id in changed:
+        assert after[article_id]["title"] == records[article_id]["title"]
+        assert after[article_id]["parser"] == records[article_id]["parser"]
+        assert after[article_id]["page"] == records[article_id]["page"], "the pointer stays"
+        assert after[article_id]["fetched_at"] == records[article_id]["fetched_at"], "the fetch time stays"
+    feed = feed_lines(kept)
+    assert [line["id"] for line in feed[lines_before:]] == changed
+    last = {line["id"]: line for line in feed}
+    for article_id, record in after.items():  # the feed's last line of an id is its stored record
+        assert {k: v for k, v in record.items() if k != "page"} == {
+            k: v for k, v in last[article_id].items() if k != "page"
+        }
+    assert reparse(kept) == 0
+    assert ": 0 records changed" in capsys.readouterr().out
+
+
+def test_portal_and_window_select_the_records(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    records = kept.records()
+    dated = sorted((r for r in records.values() if r["published_at"]), key=lambda r: r["published_at"])
+    day = dated[-1]["published_at"][:10]
+    assert reparse(kept, "--portal", "baohatinh", "--since", day, "--dry-run") == 0
+    selected = sum(1 for r in dated if r["published_at"][:10] >= day)
+    assert f"reparsed {selected} pages" in capsys.readouterr().out
+    assert selected < len(records)
+
+
+def test_a_new_keyword_stores_a_page_dropped_before_without_a_recrawl(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    narrow = tmp_path / "narrow.txt"
+    narrow.write_text("Cẩm Xuyên\n", encoding="utf-8")  # the campaign's name is missing
+    kept = kept_store(tmp_path, CASES, f"DVK_KEYWORDS_FILE={narrow}")
+    stored = kept.records()
+    missed = [c for c in CASES if _id(c) not in stored and c.expected.get("language", "vi") == "vi"]
+    assert missed, "the narrow keyword list should miss an article"
+    assert reparse(kept, "--all-pages", "-s", f"DVK_KEYWORDS_FILE={narrow}") == 0
+    assert kept.records() == stored, "the same keywords keep the same articles"
+    capsys.readouterr()
+    assert reparse(kept, "--all-pages") == 0  # the project's keywords: "dân vận khéo"
+    out = capsys.readouterr().out
+    after = kept.records()
+    new = [c for c in missed if _id(c) in after]
+    assert new, out
+    assert f"pages of unstored articles: {len(new)} stored" in out
+    # The articles stored before match other keywords now: updated, not added again.
+    assert counts(out, "records changed per field") == {"matched_keywords": len(stored)}
+    assert all(r["matched_keywords"] == ["dân vận khéo"] for r in after.values())
+    for case in new:
+        record = after[_id(case)]
+        assert record["relevant"] and record["matched_keywords"]
+        assert record["page"]["warc_file"] == str(kept.warc.relative_to(kept.data_dir))
+        assert record["fetched_at"] == case.meta["fetched_at"]
+    assert {line["id"] for line in feed_lines(kept)} == set(after)
+
+
+def _id(case: FixtureCase) -> str:
+    return str(case.expected["id"])
+
+
+# -- damaged or missing pages ----------------------------------------------------------
+
+
+def test_a_record_without_pointer_is_counted_and_skipped(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    record = next(iter(kept.records().values()))
+    kept.update({k: v for k, v in record.items() if k != "page"})
+    assert reparse(kept) == 0
+    out = capsys.readouterr().out
+    assert counts(out, "skipped") == {"no_pointer": 1}
+
+
+def test_a_missing_warc_file_is_counted_and_the_exit_code_says_so(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = kept.records()
+    kept.warc.unlink()
+    assert reparse(kept) == 1
+    captured = capsys.readouterr()
+    assert counts(captured.out, "skipped") == {"missing_warc": len(before)}
+    assert f"{len(before)} kept pages could not be read" in captured.err
+    assert kept.records() == before
+
+
+def test_a_truncated_record_is_detected(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    records = kept.records()
+    last = max(records.values(), key=lambda r: r["page"]["warc_offset"])
+    kept.warc.write_bytes(kept.warc.read_bytes()[: last["page"]["warc_offset"] + 2000])
+    assert reparse(kept) == 1
+    assert counts(capsys.readouterr().out, "skipped") == {"truncated_record": 1}
+    assert kept.records() == records
+
+
+def test_a_pointer_to_another_record_is_detected(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = list(kept.records().values())[:2]
+    kept.update({**first, "page": {**first["page"], "warc_offset": second["page"]["warc_offset"]}})
+    assert reparse(kept) == 1
+    assert counts(capsys.readouterr().out, "skipped") == {"record_id_mismatch": 1}
+
+
+def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    assert reparse(kept, "--portal", "nowhere") == 2
+    assert reparse(kept, "-s", "DVK_NO_SUCH=1") == 2
+    assert reparse(kept, "--since", "2024-02-01", "--until", "2024-01-01") == 2
+    assert main(["reparse", "--store", f"sqlite:///{kept.data_dir / 'none.sqlite'}"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
