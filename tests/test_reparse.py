@@ -195,3 +195,96 @@ def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture
     assert main(["reparse", "--store", f"sqlite:///{kept.data_dir / 'none.sqlite'}"]) == 2
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
+
+
+# -- inspect --id and record from a kept page ---------------------------------------------
+
+
+def test_inspect_id_shows_the_stored_record_and_its_kept_page(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = kept.records()["baohatinh:259960"]
+    assert main(["inspect", "--id", "baohatinh:259960", "--store", kept.url]) == 0
+    out = capsys.readouterr().out
+    shown = json.loads(out.split("\n\nkept page:")[0])
+    assert shown == record
+    page = dict(line.strip().split(None, 1) for line in out.split("kept page:\n")[1].splitlines())
+    assert page["url"] == CASES[0].meta["url"].replace("https://baohatinh.vn", "http://127.0.0.1:8123")
+    assert page["fetched_at"] == record["fetched_at"]
+    assert page["warc_record_id"] == record["page"]["warc_record_id"]
+    assert page["status"] == "200"
+    assert page["text"].rstrip("…") == " ".join(record["text"].split())[: len(page["text"].rstrip("…"))]
+
+    assert main(["inspect", "--id", "baohatinh:259960", "--store", kept.url, "--json"]) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert as_json["record"] == record and as_json["page"]["text"] == record["text"]
+
+
+def test_inspect_id_errors_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    record = kept.records()["baohatinh:259960"]
+    assert main(["inspect", "--id", "baohatinh:1", "--store", kept.url]) == 2
+    assert main(["inspect", "page.html", "--id", "baohatinh:259960", "--store", kept.url]) == 2
+    kept.update({k: v for k, v in record.items() if k != "page"})
+    assert main(["inspect", "--id", "baohatinh:259960", "--store", kept.url]) == 2
+    kept.update(record)
+    kept.warc.write_bytes(kept.warc.read_bytes()[: record["page"]["warc_offset"] + 500])
+    assert main(["inspect", "--id", "baohatinh:259960", "--store", kept.url]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    prefixes = [
+        "no article baohatinh:1 in store",
+        "pass a page (URL or FILE) or --id",
+        "baohatinh:259960 has no kept page",
+        f"{kept.warc} at offset {record['page']['warc_offset']}",
+    ]
+    assert len(errors) == len(prefixes)
+    for line, prefix in zip(errors, prefixes, strict=True):
+        assert line.startswith(f"dvk-crawl: error: {prefix}"), line
+    assert errors[3].endswith("(truncated_record)")
+
+
+@pytest.mark.parametrize("source", ["store", "warc"])
+def test_record_makes_a_fixture_from_a_kept_page_offline(
+    kept: KeptStore, tmp_path: Path, source: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = kept.records()["baohatinh:259960"]
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    where = (
+        ["--from-store", "--id", record["id"], "--store", kept.url]
+        if source == "store"
+        else ["--warc", str(kept.warc), "--offset", str(record["page"]["warc_offset"]), "--portal", "baohatinh"]
+    )
+    assert main(["record", *where, "--fixtures-dir", str(fixtures), "--case", "kept"]) == 0
+    case = fixtures / "baohatinh" / "kept"
+    meta = json.loads((case / "meta.json").read_text(encoding="utf-8"))
+    assert meta["url"] == record["url"] and meta["fetched_at"] == record["fetched_at"]
+    assert record["page"]["warc_record_id"] in meta["note"]
+    assert (case / "page.html").read_bytes() == CASES[0].html
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    assert expected["title"] == record["title"] and expected["text"] == record["text"]
+    assert "recorded" in capsys.readouterr().out
+
+
+def test_record_from_a_kept_page_errors_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    fixtures = ["--fixtures-dir", str(kept.data_dir)]
+    assert main(["record", "--from-store", "--store", kept.url, *fixtures]) == 2
+    assert main(["record", "--warc", str(kept.warc), "--portal", "baohatinh", *fixtures]) == 2
+    assert (
+        main(
+            [
+                "record",
+                "--warc",
+                str(kept.data_dir / "none.warc.gz"),
+                "--offset",
+                "0",
+                "--portal",
+                "baohatinh",
+                *fixtures,
+            ]
+        )
+        == 2
+    )
+    assert main(["record", "--from-store", "--id", "baohatinh:1", "--store", kept.url, *fixtures]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
+    assert "missing" in errors[2] and "no article baohatinh:1" in errors[3]
