@@ -13,7 +13,7 @@ import contextlib
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,26 +94,55 @@ def replica_url(url: str) -> str:
     return "http://127.0.0.1:8123/" + url.split("/", 3)[3]
 
 
-def kept_store(data_dir: Path, cases: list[FixtureCase], *settings: str) -> KeptStore:  # settings: NAME=VALUE
-    """Crawl the cases offline: pages to ``warc/<portal>/test-00000.warc.gz``, what the
-    pipelines keep to ``dvk.sqlite`` and its feed. The first case is fetched from a replica."""
-    url = f"sqlite:///{data_dir / 'dvk.sqlite'}"
-    open_store(url).open()
-    warc = data_dir / "warc" / cases[0].portal / "test-00000.warc.gz"
+@dataclass(frozen=True)
+class ArticlePage:
+    """A page to keep: the portal's URL of it and what the crawl fetched."""
+
+    portal: str
+    url: str
+    body: bytes
+    fetched_at: str
+    fetched_url: str | None = None
+    """The URL fetched, when not ``url`` (a replica's)."""
+
+
+def kept_store(data_dir: Path, cases: list[FixtureCase], *settings: str) -> KeptStore:
+    """Crawl the fixture cases offline (see :func:`keep_pages`); the first is fetched from a replica."""
     pages = [
-        Page(replica_url(case.meta["url"]) if i == 0 else case.meta["url"], case.html, case.meta["fetched_at"])
+        ArticlePage(
+            case.portal,
+            case.meta["url"],
+            case.html,
+            case.meta["fetched_at"],
+            replica_url(case.meta["url"]) if i == 0 else None,
+        )
         for i, case in enumerate(cases)
     ]
-    pointers = write_warc(warc, pages)
+    return keep_pages(data_dir, pages, *settings)
+
+
+def keep_pages(data_dir: Path, pages: list[ArticlePage], *settings: str) -> KeptStore:
+    """Pages to ``warc/<portal>/test-00000.warc.gz``, what the pipelines keep of them to
+    ``dvk.sqlite`` and its feed. ``settings``: ``NAME=VALUE`` for the pipelines."""
+    url = f"sqlite:///{data_dir / 'dvk.sqlite'}"
+    open_store(url).open()
+    kept: list[tuple[ArticlePage, PagePointer]] = []
+    for portal in dict.fromkeys(page.portal for page in pages):
+        mine = [page for page in pages if page.portal == portal]
+        warc = data_dir / "warc" / portal / "test-00000.warc.gz"
+        pointers = write_warc(warc, [Page(p.fetched_url or p.url, p.body, p.fetched_at) for p in mine])
+        kept += [
+            (p, replace(ptr, warc_file=str(warc.relative_to(data_dir)))) for p, ptr in zip(mine, pointers, strict=True)
+        ]
     pipelines = OfflinePipelines(crawl_settings(url, list(settings)), data_dir / "articles.jsonl")
     pipelines.open()
     try:
-        for case, pointer in zip(cases, pointers, strict=True):
-            record = extract_article(case.html, case.meta["url"], case.portal, fetched_at=case.meta["fetched_at"])
+        for page, pointer in kept:
+            record = extract_article(page.body, page.url, page.portal, fetched_at=page.fetched_at)
             item = json.loads(json.dumps(record.to_dict(), ensure_ascii=False))
-            item["page"] = {**pointer.to_dict(), "warc_file": str(warc.relative_to(data_dir))}
+            item["page"] = pointer.to_dict()
             with contextlib.suppress(Dropped):  # not kept by the crawl's policy: in the WARC file only
                 pipelines.write(pipelines.derive(item))
     finally:
         pipelines.close()
-    return KeptStore(url, data_dir, warc)
+    return KeptStore(url, data_dir, data_dir / "warc" / pages[0].portal / "test-00000.warc.gz")

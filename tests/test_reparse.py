@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from dvk_crawl.cli.main import main
+from dvk_crawl.portals.registry import get_portal
 from tests.conftest import FixtureCase, load_fixture_cases
-from tests.keptpages import KeptStore, kept_store
+from tests.keptpages import ArticlePage, KeptStore, keep_pages, kept_store, replica_url
 
 CASES = [c for c in load_fixture_cases() if c.portal == "baohatinh"]
 
@@ -53,6 +55,23 @@ def counts(out: str, title: str) -> dict[str, int]:
     line = next(line for line in out.splitlines() if line.strip().startswith(title + ":"))
     pairs = (item.rsplit(" ", 1) for item in line.split(":", 1)[1].split(", "))
     return {name.strip(): int(n) for name, n in pairs}
+
+
+def test_every_portal_fetched_from_a_replica_reparses_to_the_same_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page's identity is found again from a replica's URL, sub-sites' hosts included."""
+    cases = load_fixture_cases()
+    pages = [
+        ArticlePage(c.portal, c.meta["url"], c.html, c.meta["fetched_at"], replica_url(c.meta["url"])) for c in cases
+    ]
+    kept = keep_pages(tmp_path, pages, "DVK_STORE_IRRELEVANT=1")
+    before = kept.records()
+    assert {r["portal"] for r in before.values()} == {c.portal for c in cases}
+    assert any(urlsplit(r["url"]).hostname != urlsplit(get_portal(r["portal"]).home).hostname for r in before.values())
+    assert reparse(kept, "-s", "DVK_STORE_IRRELEVANT=1") == 0
+    assert f": 0 records changed, {len(before)} unchanged" in capsys.readouterr().out
+    assert kept.records() == before
 
 
 def older_parser(record: dict[str, Any]) -> dict[str, Any]:

@@ -136,7 +136,7 @@ def page_text(page: KeptPage, record: dict[str, Any]) -> str:
     """The article text today's parser reads from the kept page ("" if it reads none)."""
     try:
         site = get_portal(record["portal"])
-        identity = identity_of(site, page, record["id"]) or stored_identity(site, record)
+        identity = identity_of(site, page, record) or stored_identity(site, record)
         extraction = extract_identified(page.body, site, identity, content_type=page.content_type)
     except Exception:  # the page is shown whatever the parser makes of it
         return ""

@@ -56,6 +56,8 @@ NOT_COMPARED = frozenset({"duplicate_of"})
 DAMAGE_REASONS = frozenset(
     {"missing_warc", "truncated_record", "unreadable_record", "record_id_mismatch", "not_a_response", "bad_pointer"}
 )
+# What language detection reads (dvk_crawl.derived.detect_article_language).
+LANGUAGE_INPUTS = ("title", "lead", "text")
 EXAMPLES = 5
 EXCERPT_CHARS = 80
 
@@ -158,6 +160,7 @@ class Reparser:
                 fresh[name] = stored[name]
         if POINTER_FIELD not in stored:
             fresh[POINTER_FIELD] = pointer.to_dict()
+        reuse_language(stored, fresh)
         try:
             fresh = self.pipelines.derive(fresh)
         except Dropped as drop:
@@ -178,7 +181,7 @@ class Reparser:
         except KeptPageError as error:
             self.summary.skipped[error.reason] += 1
             return None
-        identity = identity_of(site, page, stored["id"]) or stored_identity(site, stored)
+        identity = identity_of(site, page, stored) or stored_identity(site, stored)
         return self.extract_page(page, site, identity, stored.get("fetched_at") or page.fetched_at)
 
     def extract_page(self, page: KeptPage, site: Portal, identity: Identity, fetched_at: str) -> dict[str, Any] | None:
@@ -272,6 +275,16 @@ class Reparser:
 _VIETNAM = datetime.fromisoformat("2000-01-01T00:00:00+07:00").tzinfo
 
 
+def reuse_language(stored: dict[str, Any], fresh: dict[str, Any]) -> None:
+    """The stored language when the words it was detected on are the same.
+
+    Detection (seeded, so it repeats) is a function of title, lead and text alone and
+    was half a reparse's time; the language stage keeps a language an item arrives with.
+    """
+    if stored.get("language") is not None and all(fresh.get(n) == stored.get(n) for n in LANGUAGE_INPUTS):
+        fresh["language"], fresh["language_confidence"] = stored["language"], stored.get("language_confidence")
+
+
 def as_stored(record: dict[str, Any]) -> dict[str, Any]:
     """The record as the store gives it back (JSON), so comparing it is comparing values."""
     parsed: dict[str, Any] = json.loads(json.dumps(record, ensure_ascii=False))
@@ -289,9 +302,11 @@ def differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[Change]:
     ]
 
 
-def live_url(site: Portal, target_uri: str, original_url: str | None) -> str:
+def live_url(site: Portal, target_uri: str, original_url: str | None, like: str | None = None) -> str:
     """The portal URL a kept page stands for: itself, the archive capture's original, or
-    the same path on the portal's home host for a replica (as the spider's ``to_live``)."""
+    for a replica the same path on the portal's host: ``like``'s (the stored record's URL,
+    which may be a sub-site's) when it has that path, else the home host (the spider's
+    ``to_live``)."""
     if original_url:
         return original_url
     parts = urlsplit(target_uri)
@@ -300,12 +315,17 @@ def live_url(site: Portal, target_uri: str, original_url: str | None) -> str:
     capture = capture_of(target_uri)
     if capture is not None:
         return capture.original
+    if like is not None:
+        known = urlsplit(like)
+        if (known.path, known.query) == (parts.path, parts.query):
+            return like
     return site.home.rstrip("/") + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def identity_of(site: Portal, page: KeptPage, article_id: str) -> Identity | None:
+def identity_of(site: Portal, page: KeptPage, stored: dict[str, Any]) -> Identity | None:
     """The identity the crawl gave the page, if the page's URL gives the stored id."""
-    identity = identify(site, live_url(site, page.target_uri, page.original_url))
+    identity = identify(site, live_url(site, page.target_uri, page.original_url, stored.get("url")))
+    article_id = stored["id"]
     return identity if identity is not None and identity.id == article_id else None
 
 
