@@ -80,6 +80,12 @@ SETTINGS: dict[str, SettingSpec] = {
     "DVK_ARCHIVE_CONCURRENCY": SettingSpec(2, "int", "Requests to the archive at once, at most."),
     "DVK_ARCHIVE_DELAY": SettingSpec(3.0, "float", "Seconds between two requests to the archive, at least."),
     "DVK_ARCHIVE_PAGE_SIZE": SettingSpec(1000, "int", "Captures per CDX request (the listing is paged)."),
+    "DVK_WARC_ENABLED": SettingSpec(
+        True, "bool", "Keep every response the crawl receives in WARC files under <store data folder>/warc/<spider>/."
+    ),
+    "DVK_WARC_MAX_SIZE": SettingSpec(
+        1_000_000_000, "int", "Bytes a WARC file grows to before the next one starts (<run>-NNNNN.warc.gz)."
+    ),
     "DVK_DISTRIBUTED": SettingSpec(
         False, "bool", "Share one crawl among several processes through Redis (REDIS_URL) and a PostgreSQL store."
     ),
@@ -180,7 +186,7 @@ def validate_settings(settings: BaseSettings) -> None:
         if name == "DVK_NEARDUP_THRESHOLD" and not 0 < value <= 1:
             raise ValueError(f"setting {name}={value} must be a similarity above 0 and at most 1")
         _check_value(name, value)
-        if name in ("DVK_ARCHIVE_CONCURRENCY", "DVK_ARCHIVE_PAGE_SIZE") and value < 1:
+        if name in ("DVK_ARCHIVE_CONCURRENCY", "DVK_ARCHIVE_PAGE_SIZE", "DVK_WARC_MAX_SIZE") and value < 1:
             raise ValueError(f"setting {name}={value} must be at least 1")
         if name == "DVK_ARCHIVE_BASE_URL" and not re.match(r"^https?://[^/\s]+/?$", value):
             raise ValueError(f"setting {name}={value!r} must be a scheme and host, e.g. https://web.archive.org")

@@ -46,6 +46,8 @@ _IGNORED_REASONS = (
     ("Forbidden by robots.txt", "robots_disallowed"),
     ("max redirections reached", "redirect_loop"),
     ("Filtered offsite request", "offsite_redirect"),
+    # dvk_crawl.warc.middleware: the page could not be kept (a full disk); the crawl stops.
+    ("WARC record not written", "warc_error"),
 )
 
 

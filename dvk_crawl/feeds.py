@@ -54,11 +54,27 @@ def last_line_end(feed: IO[bytes], size: int, chunk: int = 65536) -> int:
     return 0
 
 
-class WholeLineFile:
-    """An unbuffered append-only file that writes each line whole or not at all.
+def append_whole(fd: int, data: bytes) -> int:
+    """Append ``data`` to the file open at ``fd``, whole or not at all; the offset it starts at.
 
     An OS write may take only part of the bytes (a full disk); the rest is retried, and
-    on an error what was written of the line is truncated away before ``on_error``."""
+    on an error what was written is truncated away before the ``OSError`` goes on. The
+    WARC files (:mod:`dvk_crawl.warc.writer`) append their records this way too.
+    """
+    start, view = os.lseek(fd, 0, os.SEEK_END), memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError:
+        if len(view) < len(data):  # part of it is in the file: take it back
+            os.ftruncate(fd, start)
+        raise
+    return start
+
+
+class WholeLineFile:
+    """An unbuffered append-only file that writes each line whole or not at all
+    (:func:`append_whole`); a line that fails goes to ``on_error``."""
 
     def __init__(self, path: Path, on_error: Any) -> None:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
@@ -69,14 +85,10 @@ class WholeLineFile:
     def write(self, data: bytes) -> int:
         if self.failed:  # the crawl is stopping; no line after a gap
             return 0
-        start, view = os.lseek(self.fd, 0, os.SEEK_END), memoryview(data)
         try:
-            while view:
-                view = view[os.write(self.fd, view) :]
+            append_whole(self.fd, data)
         except OSError as error:
             self.failed = True
-            if len(view) < len(data):  # part of the line is in the file: take it back
-                os.ftruncate(self.fd, start)
             self.on_error(error)
             return 0
         return len(data)

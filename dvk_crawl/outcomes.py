@@ -39,7 +39,16 @@ FINAL_REASONS = frozenset(
 )
 
 TRANSIENT_REASONS = frozenset(
-    {"timeout", "truncated", "connection_refused", "dns_error", "connection_lost", "bad_compression", "http_408"}
+    {
+        "timeout",
+        "truncated",
+        "connection_refused",
+        "dns_error",
+        "connection_lost",
+        "bad_compression",
+        "http_408",
+        "warc_error",
+    }
 )
 """Download failures a later run may not meet (with ``http_5xx``, ``http_429``, ``download_error_*``)."""
 

@@ -58,6 +58,7 @@ class Article:
     archive_url: str | None = None
     archived_at: str | None = None
     parser: str = ""
+    page: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

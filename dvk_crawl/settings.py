@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "dvk_crawl.middlewares.RetryAfterMiddleware": 570,
     # Before RedirectMiddleware (600) sees a redirect answer: links redirecting to another key.
     "dvk_crawl.downloadermiddlewares.redirects.RedirectedKeyMiddleware": 650,
+    # Nearest the downloader (after HttpCacheMiddleware, 900): every answer is written to WARC as
+    # received, before decompression (590), redirects (600) and retries (550) act on it.
+    "dvk_crawl.warc.middleware.WarcMiddleware": 950,
 }
 EXTENSIONS = {
     "dvk_crawl.extensions.runreport.RunReport": 500,

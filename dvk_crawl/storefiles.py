@@ -2,8 +2,9 @@
 
 A store's data folder is the folder of its file for ``sqlite:///<path>``, and
 ``data/postgresql/<host>-<port>-<database>/`` (under the working folder) for a
-PostgreSQL store. A crawl appends its stored articles to ``<folder>/articles.jsonl``
-and writes its run file to ``<folder>/runs/<spider>/<UTC timestamp>.json``, so a
+PostgreSQL store. A crawl appends its stored articles to ``<folder>/articles.jsonl``,
+writes its run file to ``<folder>/runs/<spider>/<UTC timestamp>.json`` and the pages
+it fetched to ``<folder>/warc/<spider>/<UTC timestamp>-NNNNN.warc.gz``, so a
 crawl into one store never writes to another store's feed or run files. The add-on
 :class:`StoreFiles` sets ``FEEDS`` and ``DVK_RUNS_DIR`` accordingly; either given
 explicitly (``-s``, ``-o``, a spider's ``custom_settings``) wins.
@@ -12,6 +13,7 @@ explicitly (``-s``, ``-o``, a spider's ``custom_settings``) wins.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +24,7 @@ from dvk_crawl.config import setting
 
 FEED_NAME = "articles.jsonl"
 RUNS_FOLDER = "runs"
+WARC_FOLDER = "warc"
 POSTGRESQL_DATA_DIR = Path("data/postgresql")
 # Appended to, never overwritten: the feed holds every article stored into its store.
 FEED_OPTIONS: dict[str, Any] = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}
@@ -46,6 +49,21 @@ def store_feed_path(url: str) -> Path:
 
 def store_runs_dir(url: str) -> Path:
     return store_data_dir(url) / RUNS_FOLDER
+
+
+def store_warc_dir(url: str) -> Path:
+    """Where a crawl keeps the pages it fetched: ``<data folder>/warc/<spider>/`` (dvk_crawl.warc)."""
+    return store_data_dir(url) / WARC_FOLDER
+
+
+def check_folder_writable(folder: Path) -> None:
+    """Make ``folder`` and write a page of bytes in it: raise ``OSError`` if it cannot.
+
+    A page of bytes, not an empty file: a full disk still creates empty files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-") as check:
+        check.write(b"\0" * 4096)
+        check.flush()
 
 
 class StoreFiles:

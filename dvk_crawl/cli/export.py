@@ -38,6 +38,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 COLUMNS: tuple[str, ...] = tuple(article_schema()["properties"])
 LIST_SEPARATOR = " | "
 JSON_COLUMNS = frozenset({"images", "figures"})  # lists of objects: JSON text in a CSV cell
+JSON_OBJECT_COLUMNS = frozenset({"page"})  # an object or null: JSON text, or an empty cell
 PARQUET_BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CELL_LIMIT = 32_767  # Excel's limit on the characters of one cell
@@ -219,9 +220,11 @@ class JsonlWriter:
 
 
 def csv_cell(column: str, value: Any) -> Any:
-    """Lists of strings joined with " | ", images as JSON text, booleans as true/false, null as empty."""
+    """Lists of strings joined with " | ", images and page as JSON text, booleans as true/false, null as empty."""
     if column in JSON_COLUMNS:
         return json.dumps(value if value is not None else [], ensure_ascii=False)
+    if column in JSON_OBJECT_COLUMNS and value is not None:
+        return json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -290,6 +293,7 @@ def parquet_schema() -> Any:
         "matched_keywords": strings,
         "images": pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())])),
         "figures": pa.list_(figure_struct()),
+        "page": page_struct(),
         "view_count": pa.int64(),
         "word_count": pa.int64(),
         "schema_version": pa.int64(),
@@ -297,6 +301,15 @@ def parquet_schema() -> Any:
         "relevant": pa.bool_(),
     }
     return pa.schema([(column, types.get(column, pa.string())) for column in COLUMNS])
+
+
+def page_struct() -> Any:
+    """The ``page`` pointer (docs/provenance.md) as an Arrow struct; null when no page was kept."""
+    import pyarrow as pa
+
+    numbers = ("warc_offset", "warc_length")
+    names = ("warc_file", *numbers, "warc_record_id", "payload_digest", "fetched_at")
+    return pa.struct([(name, pa.int64() if name in numbers else pa.string()) for name in names])
 
 
 def figure_struct() -> Any:

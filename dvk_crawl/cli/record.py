@@ -45,6 +45,7 @@ UNCHECKED_FIELDS = {
     "matched_keywords": "depends on seeds/keywords.txt, not on the page alone; the relevance stage's tests check it",
     "figures": "filled by the figures stage, not by the parser (tests/test_figures.py)",
     "duplicate_of": "set by the dedup stage against the store, never by the parser (tests/test_pipelines.py)",
+    "page": "where a crawl kept the page (its WARC record), set by the crawl, not the parser (tests/test_warc.py)",
 }
 
 

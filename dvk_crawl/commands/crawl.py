@@ -2,14 +2,16 @@
 
 Exit code 2, one line, before any crawler, reactor or store starts: a bad argument or
 setting, a seeds or keywords file that cannot be used, a store that cannot be opened
-or written, a ``DVK_RUNS_DIR`` that cannot take the run file, another crawl of the
+or written, a ``DVK_RUNS_DIR`` that cannot take the run file, a WARC folder that cannot
+take the pages (``DVK_WARC_ENABLED``), another crawl of the
 spider on the store, a ``JOBDIR`` whose job already finished.
 
 Exit code 1, with one line at the end (``baohatinh: 5 of 5 start points failed
 (dns_error): is the network up?``): a run that did not do its work: every start point
 failed, interrupted (Ctrl-C, SIGTERM: finish reason ``shutdown``; or stopped before the
 spider closed), the store failed (``store_error``), the feed could not be written
-(``feed_error``), the run file could not be written.
+(``feed_error``), the WARC files could not be written (``warc_error``), the run file
+could not be written.
 Exit code 0: the run finished (a ``CLOSESPIDER_*`` limit the user set included).
 The docs list them all: ``docs/reliability.md``.
 """
@@ -36,6 +38,7 @@ from dvk_crawl.spiders.base import PortalSpider
 from dvk_crawl.store import StoreError, open_store
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 from dvk_crawl.store.postgres import display_url
+from dvk_crawl.storefiles import check_folder_writable, store_warc_dir
 
 
 class Command(ScrapyCrawlCommand):
@@ -51,6 +54,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 self.check_store()
                 self.check_runs_dir(args[0])
+                self.check_warc_dir(args[0])
                 self.check_job()
                 super().run(args, opts)
             finally:
@@ -95,6 +99,20 @@ class Command(ScrapyCrawlCommand):
         except OSError as error:
             folder = runs_dir(self.settings)
             message = f"cannot write run files to {folder}: {error.strerror or error} (setting DVK_RUNS_DIR)"
+            raise UsageError(message, print_help=False) from None
+
+    def check_warc_dir(self, spider_name: str) -> None:
+        """Pages that cannot be kept are found now, not at the first response."""
+        assert self.settings is not None
+        if not setting(self.settings, "DVK_WARC_ENABLED"):
+            return
+        folder = store_warc_dir(setting(self.settings, "DVK_STORE_URL")) / spider_name
+        try:
+            check_folder_writable(folder)
+        except OSError as error:
+            message = (
+                f"cannot write WARC files to {folder}: {error.strerror or error} (DVK_WARC_ENABLED=0 keeps no pages)"
+            )
             raise UsageError(message, print_help=False) from None
 
     def check_job(self) -> None:

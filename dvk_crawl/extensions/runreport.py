@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,12 @@ from scrapy.settings import BaseSettings
 from dvk_crawl.config import setting
 from dvk_crawl.outcomes import is_network_failure
 from dvk_crawl.store import StoreError, crawler_store
-from dvk_crawl.storefiles import store_runs_dir
+from dvk_crawl.storefiles import check_folder_writable, store_runs_dir
 
 logger = logging.getLogger(__name__)
+
+RUN_NAME_FORMAT = "%Y%m%dT%H%M%S%fZ"
+"""A run's name: its start, UTC (the run file's name; the WARC files' names start with it too)."""
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +114,8 @@ def run_failure(reason: str, outcome: dict[str, Any]) -> str | None:
         return "the store failed (finish reason store_error); see the ERROR line above"
     if reason == "feed_error":
         return "the feed could not be written (finish reason feed_error); see the ERROR line above"
+    if reason == "warc_error":
+        return "the WARC files could not be written (finish reason warc_error); see the ERROR line above"
     return start_points_failure(outcome)
 
 
@@ -177,14 +181,8 @@ def runs_dir(settings: BaseSettings) -> Path:
 
 
 def check_runs_dir(settings: BaseSettings, spider: str) -> None:
-    """Make the spider's run folder and write a file in it, before the crawl: raise ``OSError`` if it cannot.
-
-    A page of bytes, not an empty file: a full disk still creates empty files."""
-    folder = runs_dir(settings) / spider
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-") as check:
-        check.write(b"\0" * 4096)
-        check.flush()
+    """Make the spider's run folder and write a file in it, before the crawl: raise ``OSError`` if it cannot."""
+    check_folder_writable(runs_dir(settings) / spider)
 
 
 class RunReport:
@@ -238,7 +236,7 @@ class RunReport:
 
     @property
     def run_name(self) -> str:
-        return self.started.strftime("%Y%m%dT%H%M%S%fZ")
+        return self.started.strftime(RUN_NAME_FORMAT)
 
     def write_run_file(self, spider: str, run: dict[str, Any]) -> None:
         path = self.runs_dir / spider / f"{self.run_name}.json"

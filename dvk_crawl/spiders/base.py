@@ -57,6 +57,7 @@ from dvk_crawl.portals.registry import get_portal, load_portal, use_seeds_dir
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds
 from dvk_crawl.store import ArticleStore, crawler_store
+from dvk_crawl.warc.middleware import page_pointer
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
@@ -497,14 +498,18 @@ class PortalSpider(scrapy.Spider):
         if identity is None:
             yield from unusable("not_article_url")
             return
+        # The page as kept in the WARC files: its record's time is the article's fetch time,
+        # so re-reading the record later (dvk-crawl reparse) gives the same record.
+        kept = page_pointer(response)
         try:
-            fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+            fetched_at = kept["fetched_at"] if kept else datetime.now(UTC).isoformat(timespec="seconds")
             extraction = extract_decoded(page, self.portal, identity, fetched_at=fetched_at, source=source)
         except Exception:  # a parser bug on one page must not hide the rest of the crawl
             self.logger.exception("parser failed on %s", response.url)
             self.count_drop("parser_error", response.url)
             return
         article = extraction.article
+        article.page = dict(kept) if kept else None
         for name, n in extraction.cleaned.items():
             self.count(f"clean/{name}", n)
         reason = check(article) if check is not None else None
