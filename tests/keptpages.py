@@ -1,73 +1,79 @@
 """A store whose article pages are kept in WARC files, built without a crawl.
 
-The pages are fixture cases, written as WARC response records with the headers a
-crawl's WARC writer gives article pages (``WARC-Dvk-Page-Kind: article``, gzip per
-record, under ``<data dir>/warc/<spider>/``); the records are what the crawl's
-parser and pipelines make of them, stored with their page pointer and appended to
-the store's feed. The reparse tests read them back.
+The pages (fixture cases, generated pages) are written by the crawl's own WARC
+writer (:class:`dvk_crawl.warc.WarcFiles`) with the ``WARC-Dvk-*`` fields a crawl gives
+an article page, under ``<data dir>/warc/<portal>/``; the records are what the
+crawl's parser and pipelines make of them, stored with their page pointer and
+appended to the store's feed, as a crawl does. The reparse tests read them back.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from dvk_crawl.cli.reparse import crawl_settings
 from dvk_crawl.extract import extract_article
+from dvk_crawl.identity import identify
 from dvk_crawl.outcomes import Dropped
-from dvk_crawl.reparse.kept import ARTICLE_KIND, PAGE_KIND_HEADER, PagePointer
+from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.reparse.pipelines import OfflinePipelines
 from dvk_crawl.store import open_store
+from dvk_crawl.warc import Exchange, PagePointer, WarcFiles
+from dvk_crawl.warc.writer import DVK_HEADER
 from tests.conftest import FixtureCase
+
+RUN = "test"
+HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
 @dataclass(frozen=True)
-class Page:
+class ArticlePage:
+    """A page to keep: the portal's URL of it and what the crawl fetched."""
+
+    portal: str
     url: str
-    """The URL fetched (WARC-Target-URI)."""
     body: bytes
     fetched_at: str
-    status: int = 200
-    kind: str = ARTICLE_KIND
+    fetched_url: str | None = None
+    """The URL fetched, when not ``url`` (a replica's)."""
+    kind: str = "article"
 
 
-def write_warc(path: Path, pages: Iterable[Page]) -> list[PagePointer]:
-    """The pages as response records, one gzip member each; where each one starts."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pointers = []
-    with path.open("ab") as stream:
-        writer = WARCWriter(stream, gzip=True)
-        for page in pages:
-            http = StatusAndHeaders(
-                f"{page.status} OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
-            record = writer.create_warc_record(
-                page.url,
-                "response",
-                payload=io.BytesIO(page.body),
-                length=len(page.body),
-                http_headers=http,
-                warc_headers_dict={"WARC-Date": page.fetched_at.replace("+00:00", "Z"), PAGE_KIND_HEADER: page.kind},
-            )
-            offset = stream.tell()
-            writer.write_record(record)
-            pointers.append(
-                PagePointer(
-                    "",
-                    offset,
-                    record.rec_headers.get_header("WARC-Record-ID"),
-                    page.fetched_at,
-                )
-            )
-    return pointers
+def write_warc(data_dir: Path, pages: list[ArticlePage]) -> list[PagePointer]:
+    """The pages as a crawl of their portal keeps them, in ``warc/<portal>/test-00000.warc.gz``."""
+    pointers: dict[int, PagePointer] = {}
+    for portal in dict.fromkeys(page.portal for page in pages):
+        files = WarcFiles(data_dir, data_dir / "warc" / portal, RUN, 1 << 30, {"software": "tests/keptpages.py"})
+        files.open()
+        try:
+            for number, page in enumerate(pages):
+                if page.portal == portal:
+                    pointers[number] = files.write(exchange(page), datetime.fromisoformat(page.fetched_at))
+        finally:
+            files.close()
+    return [pointers[number] for number in range(len(pages))]
+
+
+def exchange(page: ArticlePage) -> Exchange:
+    """The page's answer with the fields the crawl's WARC middleware adds (dvk_fields)."""
+    identity = identify(get_portal(page.portal), page.url)
+    fields = {"Portal": page.portal, "Kind": page.kind, "Canonical-URI": page.url}
+    if identity is not None:
+        fields["Key"] = identity.key
+    return Exchange(
+        url=page.fetched_url or page.url,
+        method="GET",
+        request_headers=[],
+        status=200,
+        response_headers=HTML,
+        body=page.body,
+        extra={DVK_HEADER + name: value for name, value in fields.items()},
+    )
 
 
 @dataclass
@@ -94,18 +100,6 @@ def replica_url(url: str) -> str:
     return "http://127.0.0.1:8123/" + url.split("/", 3)[3]
 
 
-@dataclass(frozen=True)
-class ArticlePage:
-    """A page to keep: the portal's URL of it and what the crawl fetched."""
-
-    portal: str
-    url: str
-    body: bytes
-    fetched_at: str
-    fetched_url: str | None = None
-    """The URL fetched, when not ``url`` (a replica's)."""
-
-
 def kept_store(data_dir: Path, cases: list[FixtureCase], *settings: str) -> KeptStore:
     """Crawl the fixture cases offline (see :func:`keep_pages`); the first is fetched from a replica."""
     pages = [
@@ -126,23 +120,16 @@ def keep_pages(data_dir: Path, pages: list[ArticlePage], *settings: str) -> Kept
     ``dvk.sqlite`` and its feed. ``settings``: ``NAME=VALUE`` for the pipelines."""
     url = f"sqlite:///{data_dir / 'dvk.sqlite'}"
     open_store(url).open()
-    kept: list[tuple[ArticlePage, PagePointer]] = []
-    for portal in dict.fromkeys(page.portal for page in pages):
-        mine = [page for page in pages if page.portal == portal]
-        warc = data_dir / "warc" / portal / "test-00000.warc.gz"
-        pointers = write_warc(warc, [Page(p.fetched_url or p.url, p.body, p.fetched_at) for p in mine])
-        kept += [
-            (p, replace(ptr, warc_file=str(warc.relative_to(data_dir)))) for p, ptr in zip(mine, pointers, strict=True)
-        ]
+    pointers = write_warc(data_dir, pages)
     pipelines = OfflinePipelines(crawl_settings(url, list(settings)), data_dir / "articles.jsonl")
     pipelines.open()
     try:
-        for page, pointer in kept:
-            record = extract_article(page.body, page.url, page.portal, fetched_at=page.fetched_at)
+        for page, pointer in zip(pages, pointers, strict=True):
+            record = extract_article(page.body, page.url, page.portal, fetched_at=pointer["fetched_at"])
+            record.page = dict(pointer)
             item = json.loads(json.dumps(record.to_dict(), ensure_ascii=False))
-            item["page"] = pointer.to_dict()
             with contextlib.suppress(Dropped):  # not kept by the crawl's policy: in the WARC file only
                 pipelines.write(pipelines.derive(item))
     finally:
         pipelines.close()
-    return KeptStore(url, data_dir, data_dir / "warc" / pages[0].portal / "test-00000.warc.gz")
+    return KeptStore(url, data_dir, data_dir / "warc" / pages[0].portal / f"{RUN}-00000.warc.gz")

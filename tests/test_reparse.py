@@ -16,7 +16,7 @@ import pytest
 
 from dvk_crawl.cli.main import main
 from dvk_crawl.portals.registry import get_portal
-from tests.conftest import FixtureCase, load_fixture_cases
+from tests.conftest import FixtureCase, load_fixture_cases, run_crawl
 from tests.keptpages import ArticlePage, KeptStore, keep_pages, kept_store, replica_url
 
 CASES = [c for c in load_fixture_cases() if c.portal == "baohatinh"]
@@ -44,10 +44,6 @@ def test_reparse_with_unchanged_code_changes_nothing(kept: KeptStore, capsys: py
     assert f": 0 records changed, {len(before)} unchanged" in out
     assert kept.records() == before
     assert kept.feed.read_bytes() == feed_before
-
-
-def without_page(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "page"}
 
 
 def counts(out: str, title: str) -> dict[str, int]:
@@ -201,10 +197,12 @@ def test_a_truncated_record_is_detected(kept: KeptStore, capsys: pytest.CaptureF
 
 
 def test_a_pointer_to_another_record_is_detected(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
-    first, second = list(kept.records().values())[:2]
-    kept.update({**first, "page": {**first["page"], "warc_offset": second["page"]["warc_offset"]}})
+    first, second, third = list(kept.records().values())[:3]
+    where = {k: second["page"][k] for k in ("warc_offset", "warc_length")}
+    kept.update({**first, "page": {**first["page"], **where}})  # a whole record, another one
+    kept.update({**third, "page": {**third["page"], "warc_offset": third["page"]["warc_offset"] + 10}})
     assert reparse(kept) == 1
-    assert counts(capsys.readouterr().out, "skipped") == {"record_id_mismatch": 1}
+    assert counts(capsys.readouterr().out, "skipped") == {"record_id_mismatch": 1, "unreadable_record": 1}
 
 
 def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
@@ -253,7 +251,7 @@ def test_inspect_id_errors_are_one_line(kept: KeptStore, capsys: pytest.CaptureF
         "no article baohatinh:1 in store",
         "pass a page (URL or FILE) or --id",
         "baohatinh:259960 has no kept page",
-        f"{kept.warc} at offset {record['page']['warc_offset']}",
+        f"{kept.warc} ends at {record['page']['warc_offset'] + 500} bytes, inside the record",
     ]
     assert len(errors) == len(prefixes)
     for line, prefix in zip(errors, prefixes, strict=True):
@@ -307,3 +305,41 @@ def test_record_from_a_kept_page_errors_are_one_line(kept: KeptStore, capsys: py
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
     assert "missing" in errors[2] and "no article baohatinh:1" in errors[3]
+
+
+# -- a real crawl of a replica ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_after_a_crawl_reparse_changes_nothing_and_a_new_keyword_needs_no_recrawl(
+    replicas: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    narrow = tmp_path / "narrow.txt"
+    narrow.write_text("Cẩm Xuyên\n", encoding="utf-8")  # misses the articles that only name the campaign
+    crawl = run_crawl("baohatinh", replicas["baohatinh"], tmp_path, "-s", f"DVK_KEYWORDS_FILE={narrow}")
+    assert crawl.returncode == 0, crawl.output[-3000:]
+    kept = KeptStore(f"sqlite:///{crawl.store}", tmp_path, tmp_path)
+    stored, feed = kept.records(), kept.feed.read_bytes()
+    assert stored and all(r["page"] for r in stored.values()), "a crawl keeps every stored article's page"
+
+    assert reparse(kept, "-s", f"DVK_KEYWORDS_FILE={narrow}") == 0
+    assert f": 0 records changed, {len(stored)} unchanged" in capsys.readouterr().out
+    assert kept.records() == stored and kept.feed.read_bytes() == feed
+
+    assert reparse(kept, "--all-pages") == 0  # the project's keywords: "dân vận khéo"
+    out = capsys.readouterr().out
+    after = kept.records()
+    new = set(after) - set(stored)
+    assert new, out
+    assert f"pages of unstored articles: {len(new)} stored" in out
+    for article_id in new:
+        assert after[article_id]["relevant"] and after[article_id]["page"]["warc_record_id"]
+        assert after[article_id]["fetched_at"] == after[article_id]["page"]["fetched_at"]
+    last = {line["id"]: line for line in feed_lines(kept)}
+    assert all(last[i] == record for i, record in after.items()), "the feed's last line of an id is its record"
+
+    article_id = sorted(new)[0]
+    assert main(["inspect", "--id", article_id, "--store", kept.url]) == 0
+    assert after[article_id]["page"]["warc_record_id"] in capsys.readouterr().out
+    assert reparse(kept, "--all-pages") == 0
+    assert ": 0 records changed" in capsys.readouterr().out

@@ -25,8 +25,9 @@ from dvk_crawl.derived import derive_fields
 from dvk_crawl.extract import Extraction, ExtractionError, decode_html, extract_identified, extract_with_details
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.reparse.core import identity_of, stored_identity
-from dvk_crawl.reparse.kept import KeptPage, KeptPageError, pointer_of, read_kept_page
+from dvk_crawl.reparse.kept import CANONICAL_HEADER, ORIGINAL_HEADER, UnreadablePageError, pointer_of, read_kept
 from dvk_crawl.storefiles import store_data_dir
+from dvk_crawl.warc import KeptPage
 
 EXCERPT_CHARS = 300
 
@@ -84,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def stored_page(store_url: str, article_id: str) -> tuple[dict[str, Any], KeptPage]:
-    """A stored record and its kept page, or one line saying why not."""
+def stored_page(store_url: str, article_id: str) -> tuple[dict[str, Any], dict[str, Any], KeptPage]:
+    """A stored record, its page pointer and its kept page, or one line saying why not."""
     store = open_existing_store(store_url)
     try:
         found = store.records_by_id([article_id])
@@ -95,18 +96,19 @@ def stored_page(store_url: str, article_id: str) -> tuple[dict[str, Any], KeptPa
         raise CliError(f"no article {article_id} in store {store_url} (ids are portal:key, e.g. baohatinh:259960)")
     record = found[0]
     try:
-        return record, read_kept_page(store_data_dir(store_url), pointer_of(record))
-    except KeptPageError as error:
+        pointer = pointer_of(record)
+        return record, pointer, read_kept(store_data_dir(store_url), pointer)
+    except UnreadablePageError as error:
         raise CliError(f"{error} ({error.reason})") from None
 
 
 def show_stored(store_url: str, article_id: str, *, as_json: bool) -> int:
-    record, page = stored_page(store_url, article_id)
+    record, pointer, page = stored_page(store_url, article_id)
     text = page_text(page, record)
+    facts = page_facts(pointer, page)
     if as_json:
-        print(json.dumps({"record": record, "page": page_facts(page) | {"text": text}}, ensure_ascii=False, indent=2))
+        print(json.dumps({"record": record, "page": facts | {"text": text}}, ensure_ascii=False, indent=2))
         return 0
-    facts = page_facts(page)
     width = max(len(name) for name in facts)
     lines = [json.dumps(record, ensure_ascii=False, indent=2), "", "kept page:"]
     lines += [f"  {name:<{width}}  {value}" for name, value in facts.items() if value is not None]
@@ -116,18 +118,19 @@ def show_stored(store_url: str, article_id: str, *, as_json: bool) -> int:
     return 0
 
 
-def page_facts(page: KeptPage) -> dict[str, Any]:
+def page_facts(pointer: dict[str, Any], page: KeptPage) -> dict[str, Any]:
     """What identifies the page as collected: how a citation names it."""
     return {
-        "url": page.target_uri,
-        "original_url": page.original_url,
+        "url": page.url,
+        "original_url": page.warc_headers.get(ORIGINAL_HEADER),
+        "canonical_url": page.warc_headers.get(CANONICAL_HEADER),
         "fetched_at": page.fetched_at,
         "warc_record_id": page.record_id,
-        "warc_file": page.pointer.warc_file,
-        "warc_offset": page.pointer.warc_offset,
+        "warc_file": pointer["warc_file"],
+        "warc_offset": pointer["warc_offset"],
         "status": page.status,
         "content_type": page.content_type,
-        "payload_digest": page.payload_digest,
+        "payload_digest": page.warc_headers.get("WARC-Payload-Digest"),
         "bytes": len(page.body),
     }
 
@@ -136,7 +139,8 @@ def page_text(page: KeptPage, record: dict[str, Any]) -> str:
     """The article text today's parser reads from the kept page ("" if it reads none)."""
     try:
         site = get_portal(record["portal"])
-        identity = identity_of(site, page, record) or stored_identity(site, record)
+        found = identity_of(site, page.url, page.warc_headers, record["url"])
+        identity = found if found is not None and found.id == record["id"] else stored_identity(site, record)
         extraction = extract_identified(page.body, site, identity, content_type=page.content_type)
     except Exception:  # the page is shown whatever the parser makes of it
         return ""

@@ -27,8 +27,8 @@ from dvk_crawl.cli import fetch
 from dvk_crawl.cli.common import CliError, add_store_option, check_portal
 from dvk_crawl.cli.inspect import extract_page, rules_fired, stored_page
 from dvk_crawl.portals.registry import get_portal
-from dvk_crawl.reparse.core import live_url
-from dvk_crawl.reparse.kept import KeptPageError, read_at
+from dvk_crawl.reparse.core import identity_of, live_url
+from dvk_crawl.reparse.kept import ORIGINAL_HEADER, UnreadablePageError, read_at
 
 DEFAULT_FIXTURES_DIR = "tests/fixtures"
 PAGE_NAME = "page.html"
@@ -139,18 +139,20 @@ class Page:
 def kept_page(args: argparse.Namespace) -> Page:
     """The page a crawl kept: a stored article's, or the record at ``--offset`` of ``--warc``."""
     if args.from_store:
-        record, kept = stored_page(args.store, args.article_id)
+        record, pointer, kept = stored_page(args.store, args.article_id)
         if args.portal is not None and args.portal != record["portal"]:
             raise CliError(f"{args.article_id} is an article of {record['portal']}, not of {args.portal}")
-        url, portal = record["url"], record["portal"]
+        url, portal, warc_file = record["url"], record["portal"], pointer["warc_file"]
     else:
         try:
             kept = read_at(Path(args.warc), args.offset)
-        except KeptPageError as error:
+        except UnreadablePageError as error:
             raise CliError(f"{error} ({error.reason})") from None
-        portal = args.portal
-        url = live_url(get_portal(portal), kept.target_uri, kept.original_url)
-    note = f"{NOTE}; recorded from the kept page {kept.record_id} ({kept.pointer.warc_file})"
+        portal, warc_file = args.portal, args.warc
+        site = get_portal(portal)
+        identity = identity_of(site, kept.url, kept.warc_headers)
+        url = identity.url if identity else live_url(site, kept.url, kept.warc_headers.get(ORIGINAL_HEADER))
+    note = f"{NOTE}; recorded from the kept page {kept.record_id} ({warc_file})"
     return Page(url, portal, kept.body, kept.content_type, kept.fetched_at, note)
 
 

@@ -101,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_stored_portal(reader, args.portal)
         pipelines = OfflinePipelines(settings, feed)
-        progress = Progress("reparse", "pages")
         try:
             pipelines.open()
+            progress = Progress("reparse", "pages")
             # A second connection writes: the first one's cursor streams the records meanwhile.
             records = reader.iter_records(args.portal, since=since, until=until, include_duplicates=True)
             summary = Reparser(pipelines, store_data_dir(args.store), options).run(records, progress.tick)

@@ -37,16 +37,19 @@ from dvk_crawl.portals.portal import Portal
 from dvk_crawl.portals.registry import PORTALS
 from dvk_crawl.record import ARTICLE_FIELDS
 from dvk_crawl.reparse.kept import (
+    CANONICAL_HEADER,
+    KEY_HEADER,
+    ORIGINAL_HEADER,
     POINTER_FIELD,
-    KeptPage,
-    KeptPageError,
+    PORTAL_HEADER,
     PageEntry,
-    PagePointer,
+    UnreadablePageError,
     iter_article_pages,
     pointer_of,
-    read_kept_page,
+    read_kept,
 )
 from dvk_crawl.reparse.pipelines import OfflinePipelines
+from dvk_crawl.warc import KeptPage
 
 # What the page cannot tell again: how and when the crawl got it, and where it is kept.
 CARRIED_FIELDS = ("fetched_at", "source", "archive_url", "archived_at", POINTER_FIELD)
@@ -54,7 +57,7 @@ CARRIED_FIELDS = ("fetched_at", "source", "archive_url", "archived_at", POINTER_
 NOT_COMPARED = frozenset({"duplicate_of"})
 # A kept page that cannot be read back: the store points at something that is not there.
 DAMAGE_REASONS = frozenset(
-    {"missing_warc", "truncated_record", "unreadable_record", "record_id_mismatch", "not_a_response", "bad_pointer"}
+    {"missing_warc", "truncated_record", "unreadable_record", "record_id_mismatch", "bad_pointer"}
 )
 # What language detection reads (dvk_crawl.derived.detect_article_language).
 LANGUAGE_INPUTS = ("title", "lead", "text")
@@ -143,7 +146,7 @@ class Reparser:
         self.summary.examined += 1
         try:
             pointer = pointer_of(stored)
-        except KeptPageError as error:
+        except UnreadablePageError as error:
             if scanned is None:
                 self.summary.skipped[error.reason] += 1
                 return
@@ -159,7 +162,7 @@ class Reparser:
             if name in stored:
                 fresh[name] = stored[name]
         if POINTER_FIELD not in stored:
-            fresh[POINTER_FIELD] = pointer.to_dict()
+            fresh[POINTER_FIELD] = pointer
         reuse_language(stored, fresh)
         try:
             fresh = self.pipelines.derive(fresh)
@@ -174,14 +177,15 @@ class Reparser:
         self.count_changes(stored["portal"], changes)
         self.write(fresh)
 
-    def extract(self, pointer: PagePointer, site: Portal, stored: dict[str, Any]) -> dict[str, Any] | None:
+    def extract(self, pointer: dict[str, Any], site: Portal, stored: dict[str, Any]) -> dict[str, Any] | None:
         """The page at ``pointer`` extracted as the crawl extracted it; None when skipped."""
         try:
-            page = read_kept_page(self.data_dir, pointer)
-        except KeptPageError as error:
+            page = read_kept(self.data_dir, pointer)
+        except UnreadablePageError as error:
             self.summary.skipped[error.reason] += 1
             return None
-        identity = identity_of(site, page, stored) or stored_identity(site, stored)
+        found = identity_of(site, page.url, page.warc_headers, stored["url"])
+        identity = found if found is not None and found.id == stored["id"] else stored_identity(site, stored)
         return self.extract_page(page, site, identity, stored.get("fetched_at") or page.fetched_at)
 
     def extract_page(self, page: KeptPage, site: Portal, identity: Identity, fetched_at: str) -> dict[str, Any] | None:
@@ -216,20 +220,20 @@ class Reparser:
 
     def scan_pages(self) -> dict[str, tuple[PageEntry, Identity]]:
         """Every article page of the WARC files by article id, the newest fetch of each."""
-        errors: list[KeptPageError] = []
+        errors: list[UnreadablePageError] = []
         newest: dict[str, tuple[PageEntry, Identity]] = {}
         for entry in iter_article_pages(self.data_dir, errors):
             self.summary.pages_scanned += 1
             if not 200 <= entry.status < 300:
                 continue  # a redirect or an error answer: the crawl extracted nothing from it
-            site = PORTALS.get(entry.spider)
+            site = PORTALS.get(entry.fields.get(PORTAL_HEADER) or entry.spider)
             if site is None or (self.options.portal is not None and site.id != self.options.portal):
                 continue
-            identity = identify(site, live_url(site, entry.target_uri, None))
+            identity = identity_of(site, entry.url, entry.fields)
             if identity is None:
                 continue
             known = newest.get(identity.id)
-            if known is None or (entry.pointer.fetched_at or "") >= (known[0].pointer.fetched_at or ""):
+            if known is None or entry.pointer["fetched_at"] >= known[0].pointer["fetched_at"]:
                 newest[identity.id] = (entry, identity)
         for error in errors:
             self.summary.skipped[error.reason] += 1
@@ -240,15 +244,15 @@ class Reparser:
         site = PORTALS[identity.portal]
         self.summary.examined += 1
         try:
-            page = read_kept_page(self.data_dir, entry.pointer)
-        except KeptPageError as error:
+            page = read_kept(self.data_dir, entry.pointer)
+        except UnreadablePageError as error:
             self.summary.skipped[error.reason] += 1
             return
         record = self.extract_page(page, site, identity, page.fetched_at)
         if record is None:
             return
         record.update(archive_fields(page))
-        record[POINTER_FIELD] = entry.pointer.to_dict()
+        record[POINTER_FIELD] = entry.pointer
         if not self.in_window(record.get("published_at")):
             self.summary.new_dropped["outside_window"] += 1
             return
@@ -322,11 +326,20 @@ def live_url(site: Portal, target_uri: str, original_url: str | None, like: str 
     return site.home.rstrip("/") + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def identity_of(site: Portal, page: KeptPage, stored: dict[str, Any]) -> Identity | None:
-    """The identity the crawl gave the page, if the page's URL gives the stored id."""
-    identity = identify(site, live_url(site, page.target_uri, page.original_url, stored.get("url")))
-    article_id = stored["id"]
-    return identity if identity is not None and identity.id == article_id else None
+def identity_of(site: Portal, url: str, fields: dict[str, str], like: str | None = None) -> Identity | None:
+    """The identity the crawl gave a kept page: the canonical URL and key its request
+    carried (``WARC-Dvk-*`` fields) when it was not redirected, else found again from
+    the URL it ended on (or the archive capture's original), as the spider does."""
+    canonical, key = fields.get(CANONICAL_HEADER), fields.get(KEY_HEADER)
+    if canonical and key and same_target(url, canonical):
+        return Identity(site.id, canonical, key)
+    return identify(site, live_url(site, url, fields.get(ORIGINAL_HEADER), like or canonical))
+
+
+def same_target(fetched: str, canonical: str) -> bool:
+    """The page was fetched at the canonical URL's path and query (on the portal or a replica)."""
+    a, b = urlsplit(fetched), urlsplit(canonical)
+    return (a.path, a.query) == (b.path, b.query)
 
 
 def stored_identity(site: Portal, stored: dict[str, Any]) -> Identity:
@@ -336,10 +349,10 @@ def stored_identity(site: Portal, stored: dict[str, Any]) -> Identity:
 
 def archive_fields(page: KeptPage) -> dict[str, Any]:
     """``source`` and, for an archive capture, where people view it and when it was taken."""
-    capture = capture_of(page.target_uri)
+    capture = capture_of(page.url)
     if capture is None:
         return {"source": "live"}
-    parts = urlsplit(page.target_uri)
+    parts = urlsplit(page.url)
     return {
         "source": "archive",
         "archive_url": playback_url(f"{parts.scheme}://{parts.netloc}", capture),
