@@ -16,6 +16,7 @@ import pytest
 
 from dvk_crawl.cli.main import main
 from dvk_crawl.portals.registry import get_portal
+from dvk_crawl.store import open_store
 from tests.conftest import FixtureCase, load_fixture_cases, run_crawl
 from tests.keptpages import ArticlePage, KeptStore, keep_pages, kept_store, replica_url
 
@@ -203,6 +204,24 @@ def test_a_pointer_to_another_record_is_detected(kept: KeptStore, capsys: pytest
     kept.update({**third, "page": {**third["page"], "warc_offset": third["page"]["warc_offset"] + 10}})
     assert reparse(kept) == 1
     assert counts(capsys.readouterr().out, "skipped") == {"record_id_mismatch": 1, "unreadable_record": 1}
+
+
+def test_a_running_crawl_of_a_portal_keeps_a_reparse_off(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    """A crawl and a reparse of one portal would each overwrite what the other stored."""
+    records = kept.records()
+    kept.update(*(older_parser(r) for r in records.values()))
+    with open_store(kept.url) as store:
+        lock = store.crawl_lock("baohatinh")
+        lock.acquire()
+        try:
+            assert reparse(kept) == 2
+            assert reparse(kept, "--dry-run") == 0, "a dry run writes nothing: no lock needed"
+        finally:
+            lock.release()
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("dvk-crawl: error: a baohatinh crawl is running on"), err
+    assert reparse(kept) == 0
+    assert kept.records() == records
 
 
 def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:

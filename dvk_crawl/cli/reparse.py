@@ -22,6 +22,7 @@ from dvk_crawl.cli.common import (
     Progress,
     add_store_option,
     check_window,
+    known_portals,
     open_existing_store,
     parse_day,
 )
@@ -30,6 +31,8 @@ from dvk_crawl.config import seeds_dir, validate_settings
 from dvk_crawl.portals.registry import use_seeds_dir
 from dvk_crawl.reparse.core import ReparseOptions, Reparser, describe
 from dvk_crawl.reparse.pipelines import FeedWriteError, OfflinePipelines
+from dvk_crawl.store import ArticleStore
+from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 from dvk_crawl.storefiles import store_data_dir, store_feed_path
 
 # Some stored record's kept page is missing or damaged: the store points at nothing.
@@ -91,6 +94,22 @@ def crawl_settings(store_url: str, overrides: list[str]) -> Settings:
     return settings
 
 
+def lock_portals(store: ArticleStore, portals: list[str], url: str) -> list[CrawlLock]:
+    """The crawl locks of the portals a reparse may write: a crawl of one of them and a
+    reparse would each overwrite what the other just stored."""
+    held: list[CrawlLock] = []
+    try:
+        for portal in portals:
+            lock = store.crawl_lock(portal)
+            lock.acquire()
+            held.append(lock)
+    except CrawlLockedError as holder:
+        for lock in held:
+            lock.release()
+        raise CliError(f"a {portal} crawl is running on {url} ({holder}): reparse once it ends") from None
+    return held
+
+
 def run(args: argparse.Namespace) -> int:
     since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     check_window(since, until)
@@ -98,8 +117,14 @@ def run(args: argparse.Namespace) -> int:
     reader = open_existing_store(args.store)
     options = ReparseOptions(args.portal, since, until, args.dry_run, args.all_pages)
     feed = None if args.dry_run else (store_feed_path(args.store) if args.feed is None else Path(args.feed))
+    locks: list[CrawlLock] = []
     try:
         check_stored_portal(reader, args.portal)
+        if not args.dry_run:
+            portals = (
+                [args.portal] if args.portal else sorted({*known_portals(), *(s.portal for s in reader.portal_stats())})
+            )
+            locks = lock_portals(reader, portals, args.store)
         pipelines = OfflinePipelines(settings, feed)
         try:
             pipelines.open()
@@ -112,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             pipelines.close()
     finally:
+        for lock in locks:
+            lock.release()
         reader.close()
     for line in describe(summary, progress.elapsed):
         print(line)
