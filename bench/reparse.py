@@ -9,8 +9,9 @@ article), then ``dvk-crawl reparse`` runs three ways in this process:
 - ``changed``: the same, written: dedup, store and feed for every record.
 
 Pages per second are wall time over the pages read (this machine, 2 cores shared: the
-median of ``--repeat`` runs is reported with its spread), plus this process's CPU time
-per page, which the machine's other load does not inflate.
+median of ``--repeat`` runs is reported with its spread, and the load average), plus
+the CPU time per page of this process (with ``--workers 1``: the whole cost, which the
+machine's other load does not inflate; with worker processes, only the writing side).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import spread, write_json
+from bench.common import load_average, spread, write_json
 from bench.pages import Page, generate, with_article_id
 from dvk_crawl.cli.main import main
 from dvk_crawl.portals.registry import get_portal
@@ -61,32 +62,34 @@ def age_records(store_url: str) -> None:
         store.upsert_many({**r, "parser": r["parser"] + "-old"} for r in records)
 
 
-def timed_reparse(store_url: str, *args: str) -> dict[str, Any]:
+def timed_reparse(store_url: str, workers: int, *args: str) -> dict[str, Any]:
     out = io.StringIO()
     wall, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out):
-        code = main(["reparse", "--store", store_url, "-s", "DVK_STORE_IRRELEVANT=1", *args])
+        code = main(["reparse", "--store", store_url, "-s", "DVK_STORE_IRRELEVANT=1", "--workers", str(workers), *args])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     first = out.getvalue().splitlines()[0]
     pages = int(first.split()[1])
     return {"exit": code, "pages": pages, "wall_seconds": wall, "cpu_seconds": cpu, "summary": first}
 
 
-def run(pages: int = 300, repeat: int = 3) -> dict[str, Any]:
+def run(pages: int = 300, repeat: int = 3, workers: int = 2) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-reparse-") as tmp:
         store_url, stored = build(Path(tmp), pages)
         warc_bytes = sum(p.stat().st_size for p in Path(tmp, "warc").rglob("*.warc.gz"))
         modes: dict[str, list[dict[str, Any]]] = {"unchanged": [], "dry_run": [], "changed": []}
         for _ in range(repeat):
-            modes["unchanged"].append(timed_reparse(store_url))
+            modes["unchanged"].append(timed_reparse(store_url, workers))
             age_records(store_url)
-            modes["dry_run"].append(timed_reparse(store_url, "--dry-run"))
-            modes["changed"].append(timed_reparse(store_url))
+            modes["dry_run"].append(timed_reparse(store_url, workers, "--dry-run"))
+            modes["changed"].append(timed_reparse(store_url, workers))
     result: dict[str, Any] = {
         "pages_generated": pages,
         "records_stored": stored,
         "warc_bytes_per_page": round(warc_bytes / max(1, pages)),
         "goal_pages_per_second": GOAL_PAGES_PER_SECOND,
+        "workers": workers,
+        "load_average": load_average(),
     }
     for mode, runs in modes.items():
         rates = [r["pages"] / r["wall_seconds"] for r in runs]
@@ -104,7 +107,8 @@ def run(pages: int = 300, repeat: int = 3) -> dict[str, Any]:
 def format_table(result: dict[str, Any]) -> str:
     lines = [
         f"reparse of {result['records_stored']} stored articles ({result['warc_bytes_per_page']} WARC bytes per page),"
-        f" goal {result['goal_pages_per_second']:.0f} pages/s",
+        f" {result['workers']} workers, goal {result['goal_pages_per_second']:.0f} pages/s"
+        f" (load average {result['load_average']:.1f})",
         "| mode | pages | pages/s (median, min–max) | CPU ms/page (median) |",
         "|---|---|---|---|",
     ]
@@ -122,9 +126,10 @@ def main_bench(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reparse", description=__doc__)
     parser.add_argument("--pages", type=int, default=300, help="generated pages to keep and store (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each mode (default 3)")
+    parser.add_argument("--workers", type=int, default=2, help="reparse --workers (default 2: this machine's cores)")
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
-    result = run(args.pages, args.repeat)
+    result = run(args.pages, args.repeat, args.workers)
     print(format_table(result))
     if args.json:
         write_json(args.json, result)

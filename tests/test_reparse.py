@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from dvk_crawl.cli import reparse as reparse_cli
 from dvk_crawl.cli.main import main
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.store import open_store
@@ -120,6 +121,27 @@ def test_real_run_updates_the_store_and_appends_the_changed_records_to_the_feed(
         }
     assert reparse(kept) == 0
     assert ": 0 records changed" in capsys.readouterr().out
+
+
+def test_worker_processes_give_the_same_report_and_store(
+    kept: KeptStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(reparse_cli, "MIN_RECORDS_PER_POOL", 0)
+    records = kept.records()
+    kept.update(*(older_parser(r) for r in list(records.values())[:3]))
+    record = next(iter(records.values()))
+    kept.update({k: v for k, v in record.items() if k != "page"})  # and one without a pointer
+    assert reparse(kept, "--dry-run", "--workers", "1") == 0
+    alone = capsys.readouterr().out.splitlines()
+    assert reparse(kept, "--dry-run", "--workers", "2") == 0
+    pooled = capsys.readouterr().out.splitlines()
+    assert pooled[1:] == alone[1:] and ": 2 records would change" in pooled[0]  # the first line has the times
+    assert reparse(kept, "--workers", "2") == 0
+    assert ": 2 records changed" in capsys.readouterr().out
+    after = kept.records()
+    assert {i: r for i, r in after.items() if i != record["id"]} == {
+        i: r for i, r in records.items() if i != record["id"]
+    }
 
 
 def test_portal_and_window_select_the_records(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:

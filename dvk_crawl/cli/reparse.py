@@ -11,6 +11,7 @@ also reads the pages of articles that were never stored. See docs/cli.md.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ from dvk_crawl.storefiles import store_data_dir, store_feed_path
 
 # Some stored record's kept page is missing or damaged: the store points at nothing.
 DAMAGED_EXIT = 1
+MAX_WORKERS = 4
+DEFAULT_WORKERS = min(os.cpu_count() or 1, MAX_WORKERS)
+# Below this many records, starting worker processes costs more than it saves.
+MIN_RECORDS_PER_POOL = 200
 
 
 def add_parser(subparsers: Any) -> None:
@@ -71,6 +76,13 @@ def add_parser(subparsers: Any) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="a crawl setting for the pipelines, as scrapy crawl -s (DVK_KEYWORDS_FILE, DVK_STORE_IRRELEVANT, …)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help=f"processes that read and extract pages (default: the machine's cores, at most {MAX_WORKERS})",
     )
     add_store_option(parser)
     parser.set_defaults(run=run)
@@ -111,6 +123,8 @@ def lock_portals(store: ArticleStore, portals: list[str], url: str) -> list[Craw
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise CliError(f"--workers {args.workers}: use 1 or more")
     since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     check_window(since, until)
     settings = crawl_settings(args.store, args.settings)
@@ -131,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
             progress = Progress("reparse", "pages")
             # A second connection writes: the first one's cursor streams the records meanwhile.
             records = reader.iter_records(args.portal, since=since, until=until, include_duplicates=True)
-            summary = Reparser(pipelines, store_data_dir(args.store), options).run(records, progress.tick)
+            workers = args.workers if reader.count(args.portal) >= MIN_RECORDS_PER_POOL else 1
+            reparser = Reparser(pipelines, store_data_dir(args.store), options, workers)
+            summary = reparser.run(records, progress.tick)
         except FeedWriteError as error:
             raise CliError(str(error.strerror)) from None
         finally:

@@ -21,13 +21,17 @@ removed) stays in the store as it is: the drop is counted by reason, never a del
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from scrapy.settings import Settings
 
 from dvk_crawl.archive.capture import capture_of, playback_url
 from dvk_crawl.extract import ExtractionError, extract_identified
@@ -110,23 +114,116 @@ class ReparseOptions:
     all_pages: bool = False
 
 
-class Reparser:
-    """One reparse of a store whose pages are kept under ``data_dir``."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a stored record's kept page gives today: the record and how it differs, or why none."""
 
-    def __init__(self, pipelines: OfflinePipelines, data_dir: Path, options: ReparseOptions) -> None:
+    record: dict[str, Any] | None = None
+    changes: tuple[Change, ...] = ()
+    skipped: str | None = None
+    """A reason the page was not read or extracted (``missing_warc``, ``parser_error``, …)."""
+    dropped: str | None = None
+    """A reason the deriving stages drop the record."""
+
+
+class PageReader:
+    """A stored record → what today's parser and the deriving stages make of its kept page.
+
+    Holds no store: it runs in the reparse's process or in its worker processes.
+    """
+
+    def __init__(self, derive: Callable[[dict[str, Any]], dict[str, Any]], data_dir: Path) -> None:
+        self.derive = derive
+        self.data_dir = data_dir
+
+    def reread(self, stored: dict[str, Any], fallback: dict[str, Any] | None = None) -> Outcome:
+        """``fallback``: a pointer found by a scan, for a record stored before pointers were."""
+        try:
+            pointer = pointer_of(stored)
+        except UnreadablePageError as error:
+            if fallback is None:
+                return Outcome(skipped=error.reason)
+            pointer = fallback
+        site = PORTALS.get(stored["portal"])
+        if site is None:
+            return Outcome(skipped="unknown_portal")
+        try:
+            page = read_kept(self.data_dir, pointer)
+        except UnreadablePageError as error:
+            return Outcome(skipped=error.reason)
+        found = identity_of(site, page.url, page.warc_headers, stored["url"])
+        identity = found if found is not None and found.id == stored["id"] else stored_identity(site, stored)
+        fresh, reason = extract_record(page, site, identity, stored.get("fetched_at") or page.fetched_at)
+        if fresh is None:
+            return Outcome(skipped=reason)
+        for name in CARRIED_FIELDS:
+            if name in stored:
+                fresh[name] = stored[name]
+        if POINTER_FIELD not in stored:
+            fresh[POINTER_FIELD] = pointer
+        reuse_language(stored, fresh)
+        try:
+            fresh = self.derive(fresh)
+        except Dropped as drop:
+            return Outcome(dropped=drop.reason)
+        return Outcome(fresh, tuple(differences(stored, fresh)))
+
+
+def extract_record(
+    page: KeptPage, site: Portal, identity: Identity, fetched_at: str
+) -> tuple[dict[str, Any] | None, str]:
+    """The record the crawl's extraction gives the page, or None and the reason it gives none."""
+    try:
+        extraction = extract_identified(
+            page.body, site, identity, content_type=page.content_type, fetched_at=fetched_at
+        )
+    except ExtractionError as error:
+        return None, error.reason
+    except Exception:  # a parser bug on one page must not hide the rest, as in a crawl
+        return None, "parser_error"
+    return as_stored(extraction.article.to_dict()), ""
+
+
+# A worker process's reader, made once by the pool's initializer (fork: nothing pickled).
+_WORKER_READER: PageReader | None = None
+
+
+def _start_worker(settings: Settings, data_dir: Path) -> None:
+    global _WORKER_READER
+    _WORKER_READER = PageReader(OfflinePipelines(settings, None).derive, data_dir)
+
+
+def _reread_in_worker(task: tuple[dict[str, Any], dict[str, Any] | None]) -> Outcome:
+    assert _WORKER_READER is not None
+    return _WORKER_READER.reread(*task)
+
+
+class Reparser:
+    """One reparse of a store whose pages are kept under ``data_dir``.
+
+    With ``workers`` > 1 the pages are read, extracted and derived in that many
+    processes (forked, each with the same stages and settings); comparing happens
+    there too, and this process writes, in the records' order.
+    """
+
+    BATCH = 256
+
+    def __init__(self, pipelines: OfflinePipelines, data_dir: Path, options: ReparseOptions, workers: int = 1) -> None:
         self.pipelines = pipelines
         self.data_dir = data_dir
         self.options = options
+        self.workers = workers
+        self.reader = PageReader(pipelines.derive, data_dir)
         self.summary = Summary(dry_run=options.dry_run)
         self.done: set[str] = set()
 
-    def run(self, records: Iterable[dict[str, Any]], on_record: Any = None) -> Summary:
+    def run(self, records: Iterable[dict[str, Any]], on_record: Callable[[], None] | None = None) -> Summary:
         """Reparse ``records`` (the stored ones selected); with ``all_pages``, then the
         article pages of unstored articles. ``on_record`` is called once per page read."""
         scanned = self.scan_pages() if self.options.all_pages else {}
-        for record in records:
-            self.done.add(record["id"])
-            self.reparse_stored(record, scanned.get(record["id"]))
+        for stored, outcome in self.reread_all(records, scanned):
+            self.done.add(stored["id"])
+            self.apply(stored, outcome)
             if on_record is not None:
                 on_record()
         for article_id, entry in scanned.items():
@@ -140,66 +237,39 @@ class Reparser:
         self.summary.feed_lines = int(self.pipelines.stats.get_value("dvk/reparse/feed_lines", 0))
         return self.summary
 
-    # -- stored records -----------------------------------------------------------
+    def reread_all(
+        self, records: Iterable[dict[str, Any]], scanned: dict[str, tuple[PageEntry, Identity]]
+    ) -> Iterator[tuple[dict[str, Any], Outcome]]:
+        def fallback(record: dict[str, Any]) -> dict[str, Any] | None:
+            found = scanned.get(record["id"])
+            return found[0].pointer if found is not None else None
 
-    def reparse_stored(self, stored: dict[str, Any], scanned: tuple[PageEntry, Identity] | None) -> None:
+        if self.workers <= 1:
+            for record in records:
+                yield record, self.reader.reread(record, fallback(record))
+            return
+        # The store's cursor is read here, in batches: a pool's feeder thread may not use it.
+        context = multiprocessing.get_context("fork")
+        with context.Pool(self.workers, _start_worker, (self.pipelines.crawler.settings, self.data_dir)) as pool:
+            iterator = iter(records)
+            while batch := list(islice(iterator, self.BATCH)):
+                tasks = [(record, fallback(record)) for record in batch]
+                yield from zip(batch, pool.map(_reread_in_worker, tasks, chunksize=8), strict=True)
+
+    def apply(self, stored: dict[str, Any], outcome: Outcome) -> None:
+        """Count what a stored record's page gave; write the record if it changed."""
         self.summary.examined += 1
-        try:
-            pointer = pointer_of(stored)
-        except UnreadablePageError as error:
-            if scanned is None:
-                self.summary.skipped[error.reason] += 1
-                return
-            pointer = scanned[0].pointer  # stored before pointers were: its page is in a WARC file
-        site = PORTALS.get(stored["portal"])
-        if site is None:
-            self.summary.skipped["unknown_portal"] += 1
-            return
-        fresh = self.extract(pointer, site, stored)
-        if fresh is None:
-            return
-        for name in CARRIED_FIELDS:
-            if name in stored:
-                fresh[name] = stored[name]
-        if POINTER_FIELD not in stored:
-            fresh[POINTER_FIELD] = pointer
-        reuse_language(stored, fresh)
-        try:
-            fresh = self.pipelines.derive(fresh)
-        except Dropped as drop:
-            self.summary.dropped[drop.reason] += 1
-            return
-        changes = differences(stored, fresh)
-        if not changes:
+        if outcome.skipped is not None:
+            self.summary.skipped[outcome.skipped] += 1
+        elif outcome.dropped is not None:
+            self.summary.dropped[outcome.dropped] += 1
+        elif not outcome.changes:
             self.summary.unchanged += 1
-            return
-        self.summary.changed += 1
-        self.count_changes(stored["portal"], changes)
-        self.write(fresh)
-
-    def extract(self, pointer: dict[str, Any], site: Portal, stored: dict[str, Any]) -> dict[str, Any] | None:
-        """The page at ``pointer`` extracted as the crawl extracted it; None when skipped."""
-        try:
-            page = read_kept(self.data_dir, pointer)
-        except UnreadablePageError as error:
-            self.summary.skipped[error.reason] += 1
-            return None
-        found = identity_of(site, page.url, page.warc_headers, stored["url"])
-        identity = found if found is not None and found.id == stored["id"] else stored_identity(site, stored)
-        return self.extract_page(page, site, identity, stored.get("fetched_at") or page.fetched_at)
-
-    def extract_page(self, page: KeptPage, site: Portal, identity: Identity, fetched_at: str) -> dict[str, Any] | None:
-        try:
-            extraction = extract_identified(
-                page.body, site, identity, content_type=page.content_type, fetched_at=fetched_at
-            )
-        except ExtractionError as error:
-            self.summary.skipped[error.reason] += 1
-            return None
-        except Exception:  # a parser bug on one page must not hide the rest, as in a crawl
-            self.summary.skipped["parser_error"] += 1
-            return None
-        return as_stored(extraction.article.to_dict())
+        else:
+            assert outcome.record is not None
+            self.summary.changed += 1
+            self.count_changes(stored["portal"], outcome.changes)
+            self.write(outcome.record)
 
     def write(self, record: dict[str, Any]) -> None:
         if self.options.dry_run:
@@ -209,7 +279,7 @@ class Reparser:
         except Dropped as drop:  # duplicate_id: the same id twice in one reparse
             self.summary.skipped[drop.reason] += 1
 
-    def count_changes(self, portal: str, changes: list[Change]) -> None:
+    def count_changes(self, portal: str, changes: Iterable[Change]) -> None:
         self.summary.portals[portal] += 1
         for change in changes:
             self.summary.fields[change.field] += 1
@@ -248,8 +318,9 @@ class Reparser:
         except UnreadablePageError as error:
             self.summary.skipped[error.reason] += 1
             return
-        record = self.extract_page(page, site, identity, page.fetched_at)
+        record, reason = extract_record(page, site, identity, page.fetched_at)
         if record is None:
+            self.summary.skipped[reason] += 1
             return
         record.update(archive_fields(page))
         record[POINTER_FIELD] = entry.pointer
