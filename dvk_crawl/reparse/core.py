@@ -206,7 +206,7 @@ class Reparser:
     there too, and this process writes, in the records' order.
     """
 
-    BATCH = 256
+    BATCH = 64
 
     def __init__(self, pipelines: OfflinePipelines, data_dir: Path, options: ReparseOptions, workers: int = 1) -> None:
         self.pipelines = pipelines
@@ -252,9 +252,18 @@ class Reparser:
         context = multiprocessing.get_context("fork")
         with context.Pool(self.workers, _start_worker, (self.pipelines.crawler.settings, self.data_dir)) as pool:
             iterator = iter(records)
-            while batch := list(islice(iterator, self.BATCH)):
+
+            def submit() -> tuple[list[dict[str, Any]], Any] | None:
+                batch = list(islice(iterator, self.BATCH))
                 tasks = [(record, fallback(record)) for record in batch]
-                yield from zip(batch, pool.map(_reread_in_worker, tasks, chunksize=8), strict=True)
+                return (batch, pool.map_async(_reread_in_worker, tasks, chunksize=8)) if batch else None
+
+            # The workers read the next batch while this process writes the one before.
+            pending = submit()
+            while pending is not None:
+                batch, outcomes = pending
+                pending = submit()
+                yield from zip(batch, outcomes.get(), strict=True)
 
     def apply(self, stored: dict[str, Any], outcome: Outcome) -> None:
         """Count what a stored record's page gave; write the record if it changed."""
