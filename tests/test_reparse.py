@@ -196,6 +196,11 @@ def test_a_record_without_pointer_is_counted_and_skipped(kept: KeptStore, capsys
     assert reparse(kept) == 0
     out = capsys.readouterr().out
     assert counts(out, "skipped") == {"no_pointer": 1}
+    assert "no selected record has a kept page" not in out
+    kept.update(*({**r, "page": None} for r in kept.records().values()))  # a crawl with DVK_WARC_ENABLED=0
+    assert reparse(kept) == 0
+    out = capsys.readouterr().out
+    assert "no selected record has a kept page: stored before pages were kept, or with DVK_WARC_ENABLED=0" in out
 
 
 def test_a_missing_warc_file_is_counted_and_the_exit_code_says_so(

@@ -43,6 +43,7 @@ from dvk_crawl.record import ARTICLE_FIELDS
 from dvk_crawl.reparse.kept import (
     CANONICAL_HEADER,
     KEY_HEADER,
+    NO_POINTER,
     ORIGINAL_HEADER,
     POINTER_FIELD,
     PORTAL_HEADER,
@@ -467,6 +468,8 @@ def describe(summary: Summary, elapsed: float) -> Iterator[str]:
             yield f"    {change.article_id} {change.field}: {excerpt(change.before)} → {excerpt(change.after)}"
     yield from _counts("  stored records the pipelines now drop (kept unchanged)", summary.dropped)
     yield from _counts("  skipped", summary.skipped)
+    if summary.examined and summary.skipped[NO_POINTER] == summary.examined:
+        yield "  no selected record has a kept page: stored before pages were kept, or with DVK_WARC_ENABLED=0"
     if not summary.dry_run and summary.feed_lines:
         yield f"  feed: {summary.feed_lines} lines appended"
 
