@@ -5,7 +5,7 @@ for each (throttling off: the server is local), and prints the per-portal table
 from the store's run history. The replicas' articles are invented pages under the
 live URLs and ids, so they are kept apart from research data: the demo's store, feed
 and run files are ``data/demo/dvk.sqlite``, ``data/demo/articles.jsonl`` and
-``data/demo/runs/``; ``data/dvk.sqlite`` (the live crawls' store) is never touched.
+``data/demo/runs/``, its pages ``data/demo/warc/``; ``data/dvk.sqlite`` (the live crawls' store) is never touched.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         count = store.count()
     folder = store_data_dir(DEMO_STORE_URL)
     print(f"\nIn the demo store {folder}/dvk.sqlite: {count} articles, also in {store_feed_path(DEMO_STORE_URL)};")
-    print(f"run files in {folder}/runs/. The live crawls' store data/dvk.sqlite is left alone.")
+    print(f"run files in {folder}/runs/, the pages fetched (WARC) in {folder}/warc/.")
+    print("The live crawls' store data/dvk.sqlite is left alone.")
     return 0
 
 

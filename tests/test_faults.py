@@ -6,6 +6,7 @@ counted under its named reason, in the summary and the run file (``docs/reliabil
 from __future__ import annotations
 
 import ast
+import gzip
 import json
 import re
 import unicodedata
@@ -127,6 +128,23 @@ def test_retry_after_is_honoured(crawl: CrawlResult, faults: FaultServer) -> Non
     assert "baohatinh:900003" in records(crawl)
     assert faults.state.early_retries == {}
     assert crawl.run_file()["stats"]["dvk/retry_after/waits"] == 2
+
+
+@pytest.mark.slow
+def test_every_answer_is_kept_in_warc_retries_errors_and_encodings_as_received(crawl: CrawlResult) -> None:
+    """The WARC files (docs/provenance.md) hold each answer the downloader returned: 500s and
+    503s before their retry, redirects, the gzip page still gzip-encoded."""
+    from tests.test_warc import check_pages, indexed
+
+    responses = [r for r in indexed(check_pages(crawl)) if r["warc-type"] == "response"]
+    assert len(responses) == crawl.run_file()["stats"]["downloader/response_count"]
+    statuses = [r["http:status"] for r in responses if r["warc-target-uri"].endswith("-post900002.html")]
+    assert statuses == ["500", "200"]  # the error answer, then the retry's page
+    assert {"200", "302", "500", "503"} <= {r["http:status"] for r in responses}
+    gzipped = records(crawl)["baohatinh:900010"]["page"]
+    raw = (crawl.store.parent / gzipped["warc_file"]).read_bytes()
+    member = raw[gzipped["warc_offset"] : gzipped["warc_offset"] + gzipped["warc_length"]]
+    assert b"Content-Encoding: gzip" in gzip.decompress(member)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,10 @@ from dvk_crawl.failures import failure_reason
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.record import article_schema, validate_record
 from dvk_crawl.spiders import spider_class
-from dvk_crawl.warc import Exchange, FileScan, KeptPageError, WarcFiles, read_page, scan_file
+from dvk_crawl.warc import Exchange, FileScan, KeptPageError, WarcFiles, read_page, scan_file, warc_paths
 from dvk_crawl.warc.middleware import PAGE_META, WarcMiddleware, dvk_fields, page_pointer
 from tests.conftest import ROOT, CrawlResult, crawl_command, load_fixture_cases, run_crawl
-from tests.test_store_failures import error_lines
+from tests.test_store_failures import can_mount, error_lines, mount
 
 BaohatinhSpider = spider_class("baohatinh")
 QuangtriSpider = spider_class("quangtri")
@@ -107,6 +108,14 @@ def test_headers_are_kept_byte_for_byte(tmp_path: Path) -> None:
     assert read_page(tmp_path, pointer).header("Content-Disposition") == 'attachment; filename="Dân vận.pdf"'
 
 
+def test_a_status_http_does_not_define_is_kept_without_a_reason_phrase(tmp_path: Path) -> None:
+    files = warc_files(tmp_path)
+    pointer = files.write(exchange(status=599, protocol="HTTP/1.0"))
+    files.close()
+    assert read_page(tmp_path, pointer).status == 599
+    assert b"\r\nHTTP/1.0 599\r\n" in gzip.decompress((tmp_path / pointer["warc_file"]).read_bytes())
+
+
 def test_each_record_is_its_own_gzip_member_after_a_warcinfo(tmp_path: Path) -> None:
     files = warc_files(tmp_path)
     pointer = files.write(exchange())
@@ -123,7 +132,8 @@ def test_files_rotate_at_the_size_limit_and_each_starts_with_warcinfo(tmp_path: 
         files.write(exchange(url=f"https://baohatinh.vn/a-post{i}.html", body=os.urandom(1500))) for i in range(8)
     ]
     files.close()
-    paths = sorted((tmp_path / "warc" / "baohatinh").glob("*.warc.gz"))
+    paths = warc_paths(tmp_path, "baohatinh")
+    assert paths == warc_paths(tmp_path) == sorted((tmp_path / "warc" / "baohatinh").glob("*.warc.gz"))
     assert [p.name.removeprefix("20261207T083000000000Z") for p in paths[:2]] == ["-00000.warc.gz", "-00001.warc.gz"]
     assert len(paths) >= 3 and all(p.stat().st_size <= 6000 for p in paths)
     for path in paths:
@@ -381,13 +391,33 @@ def test_a_warc_folder_that_cannot_be_written_stops_the_crawl_before_fetching(
     assert "Traceback" not in result.output and "Spider opened" not in result.output
 
 
+DISK_BYTES = 24 * 1024
+
+
+@pytest.fixture
+def small_warc_disk(tmp_path: Path) -> Iterator[bool]:
+    """``tmp_path/warc`` on a 24 KiB tmpfs when this machine lets the tests mount one (True);
+    else False, and ``tests/warc_full_disk_shim.py`` fills the disk at that size instead."""
+    if not can_mount():
+        yield False
+        return
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    mount("-t", "tmpfs", "-o", f"size={DISK_BYTES // 1024}k", "tmpfs", str(folder))
+    try:
+        yield True
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
 @pytest.mark.slow
 def test_a_full_disk_under_the_warc_files_stops_the_crawl_and_nothing_points_past_it(
-    replicas: dict[str, str], tmp_path: Path
+    replicas: dict[str, str], tmp_path: Path, small_warc_disk: bool
 ) -> None:
-    shim = str(ROOT / "tests" / "warc_full_disk_shim.py")
-    command = [sys.executable, shim, *crawl_command("baohatinh", replicas["baohatinh"], tmp_path)[3:]]
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "dvk_crawl.settings", "DVK_TEST_WARC_BUDGET": "24000"}
+    command = crawl_command("baohatinh", replicas["baohatinh"], tmp_path)
+    if not small_warc_disk:
+        command = [sys.executable, str(ROOT / "tests" / "warc_full_disk_shim.py"), *command[3:]]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "dvk_crawl.settings", "DVK_TEST_WARC_BUDGET": str(DISK_BYTES)}
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
     output = completed.stdout + completed.stderr
     result = CrawlResult(completed.returncode, output, tmp_path / "dvk.sqlite", tmp_path / "runs", tmp_path / "x")
@@ -400,10 +430,32 @@ def test_a_full_disk_under_the_warc_files_stops_the_crawl_and_nothing_points_pas
     assert "Traceback" not in output and result.run_file()["finish_reason"] == "warc_error"
     [path] = check_pages(result)  # every stored article's record was written whole; none half
     stored = len(result.records())
-    assert path.stat().st_size <= 24000
+    assert path.stat().st_size <= DISK_BYTES
     scan = FileScan()
     assert list(scan_file(path, scan)) and not scan.truncated
+    if small_warc_disk:
+        mount("-o", "remount,size=1m", str(tmp_path / "warc"))  # room again for the next run
     again = run_crawl("baohatinh", replicas["baohatinh"], tmp_path)
     assert again.returncode == 0, again.output[-3000:]
     assert len(again.records()) > stored  # the pages not kept are fetched by the next run
     check_pages(again)
+
+
+@pytest.mark.slow
+def test_a_crawl_killed_midway_leaves_every_record_readable(tmp_path: Path) -> None:
+    """SIGKILL once articles are stored: each stored article's page reads; every file walks to its end."""
+    from dvk_crawl.replica.faults import FaultServer
+    from tests.test_crash_safety import kill_after_first_batch
+
+    server = FaultServer("baohatinh", delay=0.3).start()
+    try:
+        before = kill_after_first_batch(tmp_path, server.base_url)
+    finally:
+        server.stop()
+    assert before
+    for row in before.values():
+        assert read_page(tmp_path, row["record"]["page"]).fetched_at == row["record"]["fetched_at"]
+    for path in tmp_path.glob("warc/*/*.warc.gz"):
+        scan = FileScan()
+        records = list(scan_file(path, scan))
+        assert records[0].record_type == "warcinfo" and records[-1].record_type == "request" and not scan.truncated

@@ -19,6 +19,9 @@ from typing import IO, Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from dvk_crawl.storefiles import WARC_FOLDER
+from dvk_crawl.warc.writer import SUFFIX
+
 GZIP_WBITS = zlib.MAX_WBITS | 16  # a gzip header and trailer around the deflate stream
 CHUNK = 1 << 20
 
@@ -190,3 +193,9 @@ def scan_file(path: Path, scan: FileScan | None = None) -> Iterator[ScannedRecor
                 return
             record_id = record.rec_headers.get_header("WARC-Record-ID")
             yield ScannedRecord(offset, len(member), record.rec_type, record_id, page)
+
+
+def warc_paths(data_dir: Path, spider: str | None = None) -> list[Path]:
+    """A store's WARC files (of one spider, or all), oldest run first: ``<data_dir>/warc/<spider>/*.warc.gz``."""
+    pattern = f"{WARC_FOLDER}/{spider or '*'}/*{SUFFIX}"
+    return sorted(data_dir.glob(pattern), key=lambda path: (path.name, path.parent.name))

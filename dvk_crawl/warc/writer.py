@@ -101,7 +101,10 @@ class RawHeaders(StatusAndHeaders):  # type: ignore[misc]  # warcio has no type 
 
 
 def response_headers(exchange: Exchange) -> StatusAndHeaders:
-    reason = HTTPStatus(exchange.status).phrase if exchange.status in HTTPStatus._value2member_map_ else ""
+    try:  # Scrapy keeps no reason phrase: the standard one, none for a status HTTP does not define
+        reason = HTTPStatus(exchange.status).phrase
+    except ValueError:
+        reason = ""
     headers = [(RENAMED_HEADERS.get(name.lower(), name), value) for name, value in exchange.response_headers]
     return RawHeaders(f"{exchange.status} {reason}".rstrip(), headers, protocol=exchange.protocol)
 
