@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dvk_crawl.warc import FileScan, KeptPage, KeptPageError, read_page, scan_file
+from dvk_crawl.warc import FileScan, KeptPage, KeptPageError, read_page, scan_file, warc_paths
 from dvk_crawl.warc.reader import gzip_members, parse_member
-from dvk_crawl.warc.writer import DVK_HEADER, SUFFIX
+from dvk_crawl.warc.writer import DVK_HEADER
 
 POINTER_FIELD = "page"
 # The WARC-Dvk-* fields the crawl gives a response record (dvk_crawl.warc.middleware.dvk_fields).
@@ -28,7 +28,6 @@ KEY_HEADER = DVK_HEADER + "Key"
 CANONICAL_HEADER = DVK_HEADER + "Canonical-URI"
 ORIGINAL_HEADER = DVK_HEADER + "Original-URI"
 ARTICLE_KIND = "article"
-WARC_FOLDER = "warc"
 
 # Why a kept page could not be read; the names a reparse summary counts them under.
 NO_POINTER = "no_pointer"
@@ -100,12 +99,6 @@ def read_at(path: Path, offset: int) -> KeptPage:
     return page
 
 
-def warc_files(data_dir: Path) -> list[Path]:
-    """Every WARC file under ``<data dir>/warc/``, in name order (spider, run, serial number)."""
-    folder = data_dir / WARC_FOLDER
-    return sorted(p for p in folder.rglob(f"*{SUFFIX}") if p.is_file()) if folder.is_dir() else []
-
-
 @dataclass(frozen=True)
 class PageEntry:
     """An article page a scan found: its pointer and the crawl's fields, not its body."""
@@ -126,7 +119,7 @@ def iter_article_pages(data_dir: Path, cut: list[UnreadablePageError]) -> Iterat
     A file that ends in a cut record (a crawl killed while writing) gives the records
     before it; the cut one is appended to ``cut`` as ``truncated_record``.
     """
-    for path in warc_files(data_dir):
+    for path in warc_paths(data_dir):
         scan = FileScan()
         for record in scan_file(path, scan):
             page = record.page
