@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dvk_crawl.archive.capture import Capture, replay_url
 from dvk_crawl.cli.reparse import crawl_settings
 from dvk_crawl.extract import extract_article
 from dvk_crawl.identity import identify
@@ -42,6 +43,11 @@ class ArticlePage:
     fetched_url: str | None = None
     """The URL fetched, when not ``url`` (a replica's)."""
     kind: str = "article"
+    captured: str | None = None
+    """For a web-archive capture: its timestamp (``20231015021500``); fetched from the archive."""
+
+
+ARCHIVE = "https://web.archive.org"
 
 
 def write_warc(data_dir: Path, pages: list[ArticlePage]) -> list[PagePointer]:
@@ -62,11 +68,18 @@ def write_warc(data_dir: Path, pages: list[ArticlePage]) -> list[PagePointer]:
 def exchange(page: ArticlePage) -> Exchange:
     """The page's answer with the fields the crawl's WARC middleware adds (dvk_fields)."""
     identity = identify(get_portal(page.portal), page.url)
-    fields = {"Portal": page.portal, "Kind": page.kind, "Canonical-URI": page.url}
+    fields = {"Portal": page.portal, "Kind": page.kind}
+    url = page.fetched_url or page.url
+    if page.captured is None:
+        fields["Canonical-URI"] = page.url
+    else:  # an archive capture request carries no canonical URL; the writer names the capture
+        capture = Capture(page.captured, page.url)
+        url = replay_url(ARCHIVE, capture)
+        fields |= {"Original-URI": page.url, "Archived-At": capture.archived_at}
     if identity is not None:
         fields["Key"] = identity.key
     return Exchange(
-        url=page.fetched_url or page.url,
+        url=url,
         method="GET",
         request_headers=[],
         status=200,

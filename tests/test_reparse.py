@@ -183,6 +183,26 @@ def test_a_new_keyword_stores_a_page_dropped_before_without_a_recrawl(
     assert {line["id"] for line in feed_lines(kept)} == set(after)
 
 
+def test_all_pages_stores_an_archive_capture_as_the_archive_spider_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nothing = tmp_path / "nothing.txt"
+    nothing.write_text("không có từ khóa này\n", encoding="utf-8")
+    case = CASES[0]
+    page = ArticlePage(case.portal, case.meta["url"], case.html, "2026-12-01T03:04:05+00:00", captured="20231015021500")
+    kept = keep_pages(tmp_path, [page], f"DVK_KEYWORDS_FILE={nothing}")
+    assert kept.records() == {}
+    assert reparse(kept, "--all-pages") == 0
+    assert "pages of unstored articles: 1 stored" in capsys.readouterr().out
+    record = kept.records()[_id(case)]
+    assert record["url"] == case.meta["url"]
+    assert record["source"] == "archive"
+    assert record["archive_url"] == f"https://web.archive.org/web/20231015021500/{case.meta['url']}"
+    assert record["archived_at"] == "2023-10-15T02:15:00+00:00"
+    assert record["fetched_at"] == record["page"]["fetched_at"] == "2026-12-01T03:04:05+00:00"
+    assert {k: record[k] for k in ("title", "text")} == {k: case.expected[k] for k in ("title", "text")}
+
+
 def _id(case: FixtureCase) -> str:
     return str(case.expected["id"])
 
