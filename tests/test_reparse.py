@@ -244,6 +244,20 @@ def test_a_truncated_record_is_detected(kept: KeptStore, capsys: pytest.CaptureF
     assert kept.records() == records
 
 
+def test_a_file_cut_by_a_crash_is_counted_and_its_whole_records_are_read(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crawl killed while writing leaves a cut last record: expected, no stored record points at it."""
+    whole = kept.warc.read_bytes()
+    with kept.warc.open("ab") as warc:
+        warc.write(whole[-3000:-1000])  # part of a record: a write the crash cut
+    before = kept.records()
+    assert reparse(kept, "--all-pages") == 0
+    out = capsys.readouterr().out
+    assert counts(out, "skipped") == {"cut_file_end": 1}
+    assert f": 0 records changed, {len(before)} unchanged" in out
+
+
 def test_a_pointer_to_another_record_is_detected(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
     first, second, third = list(kept.records().values())[:3]
     where = {k: second["page"][k] for k in ("warc_offset", "warc_length")}

@@ -36,6 +36,8 @@ MISSING_WARC = "missing_warc"
 TRUNCATED_RECORD = "truncated_record"
 UNREADABLE_RECORD = "unreadable_record"
 RECORD_ID_MISMATCH = "record_id_mismatch"
+CUT_FILE_END = "cut_file_end"
+"""A file that ends in a record cut by a crash: expected after a SIGKILL, no stored record points there."""
 POINTER_KEYS = ("warc_file", "warc_offset", "warc_length", "warc_record_id")
 
 
@@ -117,7 +119,7 @@ def iter_article_pages(data_dir: Path, cut: list[UnreadablePageError]) -> Iterat
     """The response records of article pages in every WARC file.
 
     A file that ends in a cut record (a crawl killed while writing) gives the records
-    before it; the cut one is appended to ``cut`` as ``truncated_record``.
+    before it; the cut one is appended to ``cut`` as ``cut_file_end``.
     """
     for path in warc_paths(data_dir):
         scan = FileScan()
@@ -129,4 +131,4 @@ def iter_article_pages(data_dir: Path, cut: list[UnreadablePageError]) -> Iterat
             yield PageEntry(record.pointer(data_dir, path), page.url, page.status, fields, path.parent.name)
         if scan.truncated:
             where = f"{path} ends in a record cut at offset {scan.truncated_at}"
-            cut.append(UnreadablePageError(TRUNCATED_RECORD, where))
+            cut.append(UnreadablePageError(CUT_FILE_END, where))
