@@ -18,6 +18,7 @@ from dvk_crawl.cli import reparse as reparse_cli
 from dvk_crawl.cli.main import main
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.store import open_store
+from dvk_crawl.warc import read_page
 from tests.conftest import FixtureCase, load_fixture_cases, run_crawl
 from tests.keptpages import ArticlePage, KeptStore, keep_pages, kept_store, replica_url
 
@@ -423,3 +424,26 @@ def test_after_a_crawl_reparse_changes_nothing_and_a_new_keyword_needs_no_recraw
     assert after[article_id]["page"]["warc_record_id"] in capsys.readouterr().out
     assert reparse(kept, "--all-pages") == 0
     assert ": 0 records changed" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_all_pages_after_a_crawl_with_redirects_and_sub_sites_finds_each_page_its_crawled_article(
+    replicas: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Quảng Trị's replica redirects sub-site articles (301 to /vi/…): the page a redirect
+    ended on is the stored article's, found as the spider found it, not a new one."""
+    crawl = run_crawl("quangtri", replicas["quangtri"], tmp_path, "-s", "DVK_STORE_IRRELEVANT=1")
+    assert crawl.returncode == 0, crawl.output[-3000:]
+    kept = KeptStore(f"sqlite:///{crawl.store}", tmp_path, tmp_path)
+    stored = kept.records()
+    redirected = [r for r in stored.values() if "/vi/" in read_page_url(kept, r)]
+    assert redirected, "the replica should redirect some article"
+    assert reparse(kept, "--all-pages", "-s", "DVK_STORE_IRRELEVANT=1") == 0
+    out = capsys.readouterr().out
+    assert f": 0 records changed, {len(stored)} unchanged" in out
+    assert "pages of unstored articles: 0 stored" in out or "pages of unstored articles" not in out
+    assert kept.records() == stored
+
+
+def read_page_url(kept: KeptStore, record: dict[str, Any]) -> str:
+    return read_page(kept.data_dir, record["page"]).url

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.settings import Settings
 
@@ -388,10 +388,9 @@ def differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[Change]:
 
 
 def live_url(site: Portal, target_uri: str, original_url: str | None, like: str | None = None) -> str:
-    """The portal URL a kept page stands for: itself, the archive capture's original, or
-    for a replica the same path on the portal's host: ``like``'s (the stored record's URL,
-    which may be a sub-site's) when it has that path, else the home host (the spider's
-    ``to_live``)."""
+    """The portal URL a kept page stands for: itself, the archive capture's original, or for
+    a replica the same path and query on the host of ``like`` (the URL the request was made
+    for, a sub-site's maybe: the spider's ``canonical_after_redirect``), else on the home host."""
     if original_url:
         return original_url
     parts = urlsplit(target_uri)
@@ -400,11 +399,8 @@ def live_url(site: Portal, target_uri: str, original_url: str | None, like: str 
     capture = capture_of(target_uri)
     if capture is not None:
         return capture.original
-    if like is not None:
-        known = urlsplit(like)
-        if (known.path, known.query) == (parts.path, parts.query):
-            return like
-    return site.home.rstrip("/") + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = urlsplit(like) if like else urlsplit(site.home)
+    return urlunsplit((host.scheme, host.netloc, parts.path or "/", parts.query, ""))
 
 
 def identity_of(site: Portal, url: str, fields: dict[str, str], like: str | None = None) -> Identity | None:
@@ -414,7 +410,7 @@ def identity_of(site: Portal, url: str, fields: dict[str, str], like: str | None
     canonical, key = fields.get(CANONICAL_HEADER), fields.get(KEY_HEADER)
     if canonical and key and same_target(url, canonical):
         return Identity(site.id, canonical, key)
-    return identify(site, live_url(site, url, fields.get(ORIGINAL_HEADER), like or canonical))
+    return identify(site, live_url(site, url, fields.get(ORIGINAL_HEADER), canonical or like))
 
 
 def same_target(fetched: str, canonical: str) -> bool:
