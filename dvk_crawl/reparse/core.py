@@ -34,11 +34,12 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy.settings import Settings
 
 from dvk_crawl.archive.capture import capture_of, playback_url
+from dvk_crawl.config import seeds_dir
 from dvk_crawl.extract import ExtractionError, extract_identified
 from dvk_crawl.identity import Identity, identify
 from dvk_crawl.outcomes import Dropped
 from dvk_crawl.portals.portal import Portal
-from dvk_crawl.portals.registry import PORTALS
+from dvk_crawl.portals.registry import PORTALS, use_seeds_dir
 from dvk_crawl.record import ARTICLE_FIELDS
 from dvk_crawl.reparse.kept import (
     CANONICAL_HEADER,
@@ -185,12 +186,13 @@ def extract_record(
     return as_stored(extraction.article.to_dict()), ""
 
 
-# A worker process's reader, made once by the pool's initializer (fork: nothing pickled).
+# A worker process's reader, made once by the pool's initializer.
 _WORKER_READER: PageReader | None = None
 
 
 def _start_worker(settings: Settings, data_dir: Path) -> None:
     global _WORKER_READER
+    use_seeds_dir(seeds_dir(settings))  # the portals of the crawl's seeds folder, as in the main process
     _WORKER_READER = PageReader(OfflinePipelines(settings, None).derive, data_dir)
 
 
@@ -203,8 +205,8 @@ class Reparser:
     """One reparse of a store whose pages are kept under ``data_dir``.
 
     With ``workers`` > 1 the pages are read, extracted and derived in that many
-    processes (forked, each with the same stages and settings); comparing happens
-    there too, and this process writes, in the records' order.
+    processes (each with the same stages and settings); comparing happens there too,
+    and this process writes, in the records' order.
     """
 
     BATCH = 64
@@ -250,7 +252,9 @@ class Reparser:
                 yield record, self.reader.reread(record, fallback(record))
             return
         # The store's cursor is read here, in batches: a pool's feeder thread may not use it.
-        context = multiprocessing.get_context("fork")
+        # Forkserver, not fork: this process holds store connections and may run threads.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])  # the parsers and stages, imported once for all workers
         with context.Pool(self.workers, _start_worker, (self.pipelines.crawler.settings, self.data_dir)) as pool:
             iterator = iter(records)
 
