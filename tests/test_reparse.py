@@ -204,6 +204,25 @@ def test_all_pages_stores_an_archive_capture_as_the_archive_spider_does(
     assert {k: record[k] for k in ("title", "text")} == {k: case.expected[k] for k in ("title", "text")}
 
 
+def test_a_stored_article_no_keyword_matches_now_is_marked_irrelevant_not_left_or_deleted(
+    kept: KeptStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = kept.records()
+    other = tmp_path / "other.txt"
+    other.write_text("Cẩm Xuyên\n", encoding="utf-8")
+    assert reparse(kept, "-s", f"DVK_KEYWORDS_FILE={other}") == 0
+    out = capsys.readouterr().out
+    after = kept.records()
+    assert set(after) == set(before)
+    lost = [i for i, r in after.items() if not r["relevant"]]
+    kept_relevant = [i for i, r in after.items() if r["relevant"]]
+    assert lost and kept_relevant, out
+    assert all(after[i]["matched_keywords"] == [] for i in lost)
+    assert all(after[i]["matched_keywords"] == ["Cẩm Xuyên"] for i in kept_relevant)
+    assert counts(out, "records changed per field")["relevant"] == len(lost)
+    assert "now drop" not in out
+
+
 def _id(case: FixtureCase) -> str:
     return str(case.expected["id"])
 

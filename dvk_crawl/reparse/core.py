@@ -14,8 +14,9 @@ With ``all_pages`` every article page in the WARC files is read too: a page whos
 article is not stored (dropped as not relevant before a keyword was added, say) goes
 through every stage like a newly crawled page and is stored if they keep it.
 
-A record the pipelines now drop (a parser change empties its body, a keyword was
-removed) stays in the store as it is: the drop is counted by reason, never a deletion.
+A stored record that matches no keyword now (one was taken off the list) is updated
+with ``relevant: false``; one the other stages now drop (a parser change empties its
+body) stays in the store as it is, counted by reason: a reparse never deletes.
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ _WORKER_READER: PageReader | None = None
 def _start_worker(settings: Settings, data_dir: Path) -> None:
     global _WORKER_READER
     use_seeds_dir(seeds_dir(settings))  # the portals of the crawl's seeds folder, as in the main process
-    _WORKER_READER = PageReader(OfflinePipelines(settings, None).derive, data_dir)
+    _WORKER_READER = PageReader(OfflinePipelines(settings, None).derive_stored, data_dir)
 
 
 def _reread_in_worker(task: tuple[dict[str, Any], dict[str, Any] | None]) -> Outcome:
@@ -216,7 +217,7 @@ class Reparser:
         self.data_dir = data_dir
         self.options = options
         self.workers = workers
-        self.reader = PageReader(pipelines.derive, data_dir)
+        self.reader = PageReader(pipelines.derive_stored, data_dir)
         self.summary = Summary(dry_run=options.dry_run)
         self.done: set[str] = set()
 

@@ -28,6 +28,7 @@ from dvk_crawl.feeds import WholeLineFile, remove_cut_line
 from dvk_crawl.pipelines import PIPELINE_ORDER
 from dvk_crawl.pipelines.base import Stage
 from dvk_crawl.pipelines.dedup import DedupPipeline
+from dvk_crawl.pipelines.relevance import RelevancePipeline
 from dvk_crawl.pipelines.store import StorePipeline
 from dvk_crawl.record import ARTICLE_FIELDS
 from dvk_crawl.store import ArticleStore, crawler_store
@@ -51,6 +52,9 @@ class OfflinePipelines:
         self.crawler.spider = spider
         stages = [load_object(path)(self.crawler) for path in sorted(PIPELINE_ORDER, key=PIPELINE_ORDER.__getitem__)]
         self.derive_stages: list[Stage] = [s for s in stages if not isinstance(s, DedupPipeline | StorePipeline)]
+        keep_irrelevant = RelevancePipeline(self.crawler)
+        keep_irrelevant.store_irrelevant = True
+        self.stored_stages = [keep_irrelevant if isinstance(s, RelevancePipeline) else s for s in self.derive_stages]
         self.dedup = next(s for s in stages if isinstance(s, DedupPipeline))
         self.store_stage = next(s for s in stages if isinstance(s, StorePipeline))
         self.batch_size = self.store_stage.batch_size
@@ -76,7 +80,17 @@ class OfflinePipelines:
 
     def derive(self, record: dict[str, Any]) -> dict[str, Any]:
         """The record through the stages that derive fields and may drop it."""
-        for stage in self.derive_stages:
+        return self._derive(record, self.derive_stages)
+
+    def derive_stored(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Like :meth:`derive`, for an article already stored: one that matches no keyword
+        now goes on with ``relevant: false`` instead of being dropped, so its stored record
+        stops claiming a relevance it lost (a reparse never deletes)."""
+        return self._derive(record, self.stored_stages)
+
+    @staticmethod
+    def _derive(record: dict[str, Any], stages: list[Stage]) -> dict[str, Any]:
+        for stage in stages:
             record = stage.process_item(record)  # type: ignore[attr-defined]  # every stage has one; Stage declares none
         return record
 
