@@ -305,6 +305,20 @@ def test_a_running_crawl_of_a_portal_keeps_a_reparse_off(kept: KeptStore, capsys
     assert kept.records() == records
 
 
+def test_a_feed_that_cannot_be_written_stops_the_reparse_with_one_line(
+    kept: KeptStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = kept.records()
+    kept.update(*(older_parser(r) for r in records.values()))
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert reparse(kept, "--feed", str(folder)) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"dvk-crawl: error: feed {folder} could not be written"), err
+    assert "dvk-crawl export --format jsonl rebuilds the feed" in err[0]
+    assert kept.records() == records, "the batch was committed before its feed lines"
+
+
 def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
     assert reparse(kept, "--portal", "nowhere") == 2
     assert reparse(kept, "-s", "DVK_NO_SUCH=1") == 2

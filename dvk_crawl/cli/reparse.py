@@ -38,6 +38,7 @@ from dvk_crawl.storefiles import store_data_dir, store_feed_path
 
 # Some stored record's kept page is missing or damaged: the store points at nothing.
 DAMAGED_EXIT = 1
+FEED_ERROR_EXIT = 1
 MAX_WORKERS = 4
 DEFAULT_WORKERS = min(os.cpu_count() or 1, MAX_WORKERS)
 # Below this many records, starting worker processes costs more than it saves.
@@ -148,8 +149,9 @@ def run(args: argparse.Namespace) -> int:
             workers = args.workers if reader.count(args.portal) >= MIN_RECORDS_PER_POOL else 1
             reparser = Reparser(pipelines, store_data_dir(args.store), options, workers)
             summary = reparser.run(records, progress.tick)
-        except FeedWriteError as error:
-            raise CliError(str(error.strerror)) from None
+        except FeedWriteError as error:  # the store was written: not a usage error
+            print(f"dvk-crawl: error: {error.strerror}", file=sys.stderr)
+            return FEED_ERROR_EXIT
         finally:
             pipelines.close()
     finally:

@@ -125,18 +125,26 @@ class OfflinePipelines:
         """One line of the feed, as Scrapy's JSON Lines feed export writes it."""
         if self.feed is None:
             return
+        if self.feed_error is not None:  # no line after a gap
+            return
         if self._exporter is None:
-            self.feed.parent.mkdir(parents=True, exist_ok=True)
-            remove_cut_line(self.feed)
-            self._feed_file = WholeLineFile(self.feed, self._feed_failed)
+            try:
+                self.feed.parent.mkdir(parents=True, exist_ok=True)
+                remove_cut_line(self.feed)
+                self._feed_file = WholeLineFile(self.feed, self._feed_failed)
+            except OSError as error:
+                self._feed_failed(error)
+                return
             # Scrapy types the file as BytesIO; the exporter only calls write().
             self._exporter = JsonLinesItemExporter(cast(BytesIO, self._feed_file), encoding="utf-8")
         self._exporter.export_item(ItemAdapter(item).asdict())
-        self.stats.inc_value("dvk/reparse/feed_lines")
+        if self.feed_error is None:
+            self.stats.inc_value("dvk/reparse/feed_lines")
 
     def _feed_failed(self, error: OSError) -> None:
         self.feed_error = FeedWriteError(
             error.errno,
-            f"feed {self.feed} could not be written ({error.strerror or error}); the store is updated:"
-            " dvk-crawl export --format jsonl rebuilds the feed from it",
+            f"feed {self.feed} could not be written ({error.strerror or error}); the reparse stopped."
+            " The store has the records of the batches committed so far: dvk-crawl export --format jsonl"
+            " rebuilds the feed from it",
         )
