@@ -24,7 +24,7 @@ from dvk_crawl.cli.common import CliError, add_store_option, check_portal, known
 from dvk_crawl.derived import derive_fields
 from dvk_crawl.extract import Extraction, ExtractionError, decode_html, extract_identified, extract_with_details
 from dvk_crawl.portals.registry import get_portal
-from dvk_crawl.reparse.core import identity_of, stored_identity
+from dvk_crawl.reparse.core import kept_identity
 from dvk_crawl.reparse.kept import CANONICAL_HEADER, ORIGINAL_HEADER, UnreadablePageError, pointer_of, read_kept
 from dvk_crawl.storefiles import store_data_dir
 from dvk_crawl.warc import KeptPage
@@ -112,7 +112,7 @@ def show_stored(store_url: str, article_id: str, *, as_json: bool) -> int:
     width = max(len(name) for name in facts)
     lines = [json.dumps(record, ensure_ascii=False, indent=2), "", "kept page:"]
     lines += [f"  {name:<{width}}  {value}" for name, value in facts.items() if value is not None]
-    excerpt = " ".join(text.split())[:EXCERPT_CHARS] if text else "(no article text: see the record's page)"
+    excerpt = " ".join(text.split())[:EXCERPT_CHARS] if text else "(today's parser reads no article text from it)"
     lines += [f"  {'text':<{width}}  {excerpt}{'…' if len(text) > EXCERPT_CHARS else ''}"]
     print("\n".join(lines))
     return 0
@@ -139,9 +139,9 @@ def page_text(page: KeptPage, record: dict[str, Any]) -> str:
     """The article text today's parser reads from the kept page ("" if it reads none)."""
     try:
         site = get_portal(record["portal"])
-        found = identity_of(site, page.url, page.warc_headers, record["url"])
-        identity = found if found is not None and found.id == record["id"] else stored_identity(site, record)
-        extraction = extract_identified(page.body, site, identity, content_type=page.content_type)
+        extraction = extract_identified(
+            page.body, site, kept_identity(site, page, record), content_type=page.content_type
+        )
     except Exception:  # the page is shown whatever the parser makes of it
         return ""
     return extraction.article.text

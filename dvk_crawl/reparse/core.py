@@ -154,8 +154,7 @@ class PageReader:
             page = read_kept(self.data_dir, pointer)
         except UnreadablePageError as error:
             return Outcome(skipped=error.reason)
-        found = identity_of(site, page.url, page.warc_headers, stored["url"])
-        identity = found if found is not None and found.id == stored["id"] else stored_identity(site, stored)
+        identity = kept_identity(site, page, stored)
         fresh, reason = extract_record(page, site, identity, stored.get("fetched_at") or page.fetched_at)
         if fresh is None:
             return Outcome(skipped=reason)
@@ -422,6 +421,13 @@ def same_target(fetched: str, canonical: str) -> bool:
     """The page was fetched at the canonical URL's path and query (on the portal or a replica)."""
     a, b = urlsplit(fetched), urlsplit(canonical)
     return (a.path, a.query) == (b.path, b.query)
+
+
+def kept_identity(site: Portal, page: KeptPage, stored: dict[str, Any]) -> Identity:
+    """The identity the crawl gave a stored article's kept page; the stored URL and key
+    when the page's own fields lead to another article (never expected)."""
+    found = identity_of(site, page.url, page.warc_headers, stored["url"])
+    return found if found is not None and found.id == stored["id"] else stored_identity(site, stored)
 
 
 def stored_identity(site: Portal, stored: dict[str, Any]) -> Identity:
