@@ -231,16 +231,24 @@ def _id(case: FixtureCase) -> str:
 
 
 def test_a_record_without_pointer_is_counted_and_skipped(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
-    record = next(iter(kept.records().values()))
+    records = kept.records()
+    record = next(iter(records.values()))
     kept.update({k: v for k, v in record.items() if k != "page"})
     assert reparse(kept) == 0
     out = capsys.readouterr().out
     assert counts(out, "skipped") == {"no_pointer": 1}
     assert "no selected record has a kept page" not in out
-    kept.update(*({**r, "page": None} for r in kept.records().values()))  # a crawl with DVK_WARC_ENABLED=0
+    kept.update(*({**r, "page": None} for r in records.values()))  # stored while pages were not kept
     assert reparse(kept) == 0
     out = capsys.readouterr().out
     assert "no selected record has a kept page: stored before pages were kept, or with DVK_WARC_ENABLED=0" in out
+    # Their pages are in the WARC files all the same (kept by a later crawl): --all-pages finds them.
+    assert reparse(kept, "--all-pages") == 0
+    out = capsys.readouterr().out
+    assert f"{len(records)} records changed" in out and counts(out, "records changed per field") == {
+        "page": len(records)
+    }
+    assert kept.records() == records
 
 
 def test_a_missing_warc_file_is_counted_and_the_exit_code_says_so(

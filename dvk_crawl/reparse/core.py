@@ -161,7 +161,7 @@ class PageReader:
         for name in CARRIED_FIELDS:
             if name in stored:
                 fresh[name] = stored[name]
-        if POINTER_FIELD not in stored:
+        if not stored.get(POINTER_FIELD):  # read through a scan: the record now points at its page
             fresh[POINTER_FIELD] = pointer
         reuse_language(stored, fresh)
         try:
