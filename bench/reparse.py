@@ -73,7 +73,7 @@ def timed_reparse(store_url: str, workers: int, *args: str) -> dict[str, Any]:
     return {"exit": code, "pages": pages, "wall_seconds": wall, "cpu_seconds": cpu, "summary": first}
 
 
-def run(pages: int = 300, repeat: int = 3, workers: int = 2) -> dict[str, Any]:
+def run(pages: int = 1000, repeat: int = 2, workers: int = 2) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-reparse-") as tmp:
         store_url, stored = build(Path(tmp), pages)
         warc_bytes = sum(p.stat().st_size for p in Path(tmp, "warc").rglob("*.warc.gz"))
@@ -124,8 +124,8 @@ def format_table(result: dict[str, Any]) -> str:
 
 def main_bench(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reparse", description=__doc__)
-    parser.add_argument("--pages", type=int, default=300, help="generated pages to keep and store (default 300)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each mode (default 3)")
+    parser.add_argument("--pages", type=int, default=1000, help="generated pages to keep and store (default 1000)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each mode (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="reparse --workers (default 2: this machine's cores)")
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)

@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import crawl, dedup, extraction, figures, generic_score, recrawl, store
+from bench import crawl, dedup, extraction, figures, generic_score, recrawl, reparse, store
 from bench.common import ROOT, load_average, write_json
 
 LIBRARIES = (
@@ -88,6 +88,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
             ("store", lambda: store.run(count=100, repeats=1), store.format_table),
             ("figures", lambda: figures.run(pages=10), figures.format_table),
             ("generic_score", generic_score.run, generic_score.format_table),
+            ("reparse", lambda: reparse.run(pages=20, repeat=1, workers=1), reparse.format_table),
         ]
     return [
         ("extraction", extraction.run, extraction.format_table),
@@ -98,6 +99,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
         ("figures", figures.run, figures.format_table),
         # The fixtures through the generic family and their own: a few seconds, no sizes to shrink.
         ("generic_score", generic_score.run, generic_score.format_table),
+        ("reparse", reparse.run, reparse.format_table),
     ]
 
 
