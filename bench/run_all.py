@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import crawl, dedup, discovery, extraction, figures, generic_score, recrawl, store
+from bench import crawl, dedup, discovery, extraction, figures, generic_score, recrawl, reparse, store
 from bench.common import ROOT, load_average, write_json
 
 LIBRARIES = (
@@ -90,6 +90,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
             ("figures", lambda: figures.run(pages=10), figures.format_table),
             ("generic_score", generic_score.run, generic_score.format_table),
             ("discovery", lambda: discovery.run(articles=600), discovery.format_table),
+            ("reparse", lambda: reparse.run(pages=20, repeat=1, workers=1), reparse.format_table),
         ]
     return [
         ("extraction", extraction.run, extraction.format_table),
@@ -102,6 +103,7 @@ def plan(quick: bool, full: bool) -> list[tuple[str, Callable[[], dict[str, Any]
         ("generic_score", generic_score.run, generic_score.format_table),
         # Targeted against exhaustive discovery on a 20,000-article portal: the longest (~10 min).
         ("discovery", discovery.run, discovery.format_table),
+        ("reparse", reparse.run, reparse.format_table),
     ]
 
 

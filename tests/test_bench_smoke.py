@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import crawl, dedup, extraction, figures, kill_soak, recrawl, store
+from bench import crawl, dedup, extraction, figures, kill_soak, recrawl, reparse, store
 from bench.pages import generate, templates
 from bench.site import build_site
 from dvk_crawl.extract import extract_article
@@ -66,3 +66,11 @@ def test_the_kill_soak_runs(capsys: pytest.CaptureFixture[str]) -> None:
         "2 SIGKILLs with restarts: 2 landed, the rest finished first; "
         "articles lost 0, duplicated 0, mis-rooted 0; 0 invariants broken"
     )
+
+
+def test_reparse_benchmark_runs_and_stores_every_generated_page() -> None:
+    result = reparse.run(pages=10, repeat=1, workers=1)
+    assert result["records_stored"] == 10
+    assert result["unchanged"]["summary"].endswith(": 0 records changed, 10 unchanged")
+    assert result["changed"]["summary"].endswith(": 10 records changed, 0 unchanged")
+    assert {result[mode]["exit_codes"][0] for mode in ("unchanged", "dry_run", "changed")} == {0}

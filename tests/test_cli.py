@@ -87,7 +87,7 @@ def export(store_url: str, out: Path, *args: str) -> list[dict[str, Any]]:
 def test_the_console_script_is_installed() -> None:
     result = subprocess.run([str(CONSOLE_SCRIPT), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    for command in ("export", "stats", "inspect", "record"):
+    for command in ("export", "stats", "inspect", "record", "reparse"):
         assert command in result.stdout
 
 

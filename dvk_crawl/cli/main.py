@@ -12,7 +12,7 @@ import os
 import sys
 from typing import NoReturn
 
-from dvk_crawl.cli import export, figures, inspect, migrate, record, stats
+from dvk_crawl.cli import export, figures, inspect, migrate, record, reparse, stats
 from dvk_crawl.cli.common import CliError
 
 PROG = "dvk-crawl"
@@ -31,12 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Tools for what comes after a dvk_crawl crawl: export, figures, stats, inspect, record,"
-        " migrate-store."
+        " reparse, migrate-store."
         " See docs/cli.md.",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for module in (export, figures, stats, inspect, record, migrate):
+    for module in (export, figures, stats, inspect, record, reparse, migrate):
         module.add_parser(subparsers)
     return parser
 
