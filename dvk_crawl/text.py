@@ -48,3 +48,15 @@ def fold_for_matching(text: str) -> str:
 def content_hash(text: str) -> str:
     """Stable hash of a body: insensitive to case, quotes, spacing and paragraphing."""
     return "sha256:" + hashlib.sha256(fold_for_matching(text).encode("utf-8")).hexdigest()
+
+
+# A template variable left in the page: "{title}", "{publish}", "{sapo}".
+_PLACEHOLDER = re.compile(r"\{[a-z][a-z_]{1,19}\}")
+
+
+def unrendered_placeholders(title: str, lead: str, text: str) -> list[str]:
+    """The template variables that show the page was served unfilled: any in the title or
+    the lead (no headline or summary holds ``{word}``), two different ones in the text."""
+    in_heads = _PLACEHOLDER.findall(title) + _PLACEHOLDER.findall(lead)
+    in_text = set(_PLACEHOLDER.findall(text))
+    return sorted(set(in_heads) | in_text) if in_heads or len(in_text) >= 2 else []

@@ -27,9 +27,11 @@ from scrapy.utils.test import get_crawler
 
 from dvk_crawl.archive.capture import Capture, capture_of, order_captures, original_url, playback_url, replay_url
 from dvk_crawl.archive.cdx import CdxError, CdxQuery, cdx_target, parse_cdx_page
+from dvk_crawl.archive.spider import capture_problem
 from dvk_crawl.dates import VIETNAM
 from dvk_crawl.downloadermiddlewares.archive_backoff import ArchiveBackoffMiddleware
 from dvk_crawl.downloadermiddlewares.retry_after import retry_after_seconds
+from dvk_crawl.outcomes import is_transient
 from dvk_crawl.record import Article, validate_record
 from dvk_crawl.replica.server import SITES_DIR, ReplicaServer
 from dvk_crawl.replica.wayback import NO_FAULTS, WaybackServer, serve_wayback
@@ -415,3 +417,29 @@ def test_minh_long_district_articles_come_back_from_the_archive(
     targets = {p["url"][0] for p in cdx_params(wayback)}
     assert targets == {"minhlong.quangngai.gov.vn/*", "quangngai.gov.vn/web/minhlong/*"}
     assert not [u for u in replayed(wayback) if "gioi-thieu" in u]  # no ?<id>: not an article
+
+
+# -- which captures can stand for their article -------------------------------------------------
+
+
+def _capture_article(title: str, lead: str, text: str) -> Article:
+    url = "https://baoquangtri.vn/dan-van-kheo-o-cam-lo-186118.htm"
+    return Article(
+        id="baoquangtri:186118", portal="baoquangtri", province="Quảng Trị", url=url, title=title, lead=lead, text=text
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "text", "problem"),
+    [
+        ("Dân vận khéo ở Cam Lộ", "QTO - Mô hình mới.", "Huyện Cam Lộ có 120 mô hình dân vận khéo.", None),
+        ("Dân vận khéo ở Cam Lộ", "QTO - Mô hình mới.", "  ", "empty"),
+        ("{title}", "{sapo}", "Huyện Cam Lộ có 120 mô hình dân vận khéo.", "unrendered_template"),
+        ("Dân vận khéo ở Cam Lộ", "", "{publish} {author} Huyện Cam Lộ có 120 mô hình.", "unrendered_template"),
+    ],
+)
+def test_an_empty_or_unfilled_capture_gives_way_to_the_next_one(title: str, lead: str, text: str, problem: str) -> None:
+    """A copy the archive caught with its template unfilled is not the article: the next (older)
+    capture is tried, as for an empty one, instead of dropping the article outright."""
+    assert capture_problem(_capture_article(title, lead, text)) == problem
+    assert problem is None or not is_transient(problem)  # after the last capture: no_usable_capture

@@ -82,6 +82,7 @@ from dvk_crawl.outcomes import GONE_REASONS, Dropped, is_transient
 from dvk_crawl.record import Article
 from dvk_crawl.sites import site_urls, without_templates
 from dvk_crawl.store import crawler_store
+from dvk_crawl.text import unrendered_placeholders
 
 if TYPE_CHECKING:
     from dvk_crawl.spiders.base import PortalSpider
@@ -95,6 +96,17 @@ CAPTURES_TRIED = 5
 def add_archive_slot(settings: BaseSettings) -> None:
     """Declare the archives' download slots, one per budget (:func:`~dvk_crawl.archive.budget.add_budget_slots`)."""
     add_budget_slots(settings)
+
+
+def capture_problem(article: Article) -> str | None:
+    """Why a capture cannot stand for its article, so that the next capture is tried: an empty
+    body (a deleted article's empty portlet), or a page the archive caught served with its
+    template unfilled ("{title}", seen in stored copies of baoquangtri.vn); None when usable."""
+    if not article.text.strip():
+        return "empty"
+    if unrendered_placeholders(article.title or "", article.lead or "", article.text):
+        return "unrendered_template"
+    return None
 
 
 class ArchiveDiscovery:
@@ -404,7 +416,7 @@ class ArchiveDiscovery:
             article.archive = capture.archive
             article.archive_url = archive_url
             article.archived_at = capture.archived_at
-            return None if article.text.strip() else "empty"
+            return capture_problem(article)
 
         yield from spider.article_tail(
             response, Identity(portal.id, url, found), source="archive", unusable=unusable, check=check

@@ -8,7 +8,6 @@ in the store.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -16,17 +15,7 @@ from scrapy.crawler import Crawler
 
 from dvk_crawl.config import setting
 from dvk_crawl.pipelines.base import Stage
-
-# A template variable left in the page: "{title}", "{publish}", "{sapo}".
-_PLACEHOLDER = re.compile(r"\{[a-z][a-z_]{1,19}\}")
-
-
-def unrendered_placeholders(title: str, lead: str, text: str) -> list[str]:
-    """The template variables that show the page was served unfilled: any in the title or
-    the lead (no headline or summary holds ``{word}``), two different ones in the text."""
-    in_heads = _PLACEHOLDER.findall(title) + _PLACEHOLDER.findall(lead)
-    in_text = set(_PLACEHOLDER.findall(text))
-    return sorted(set(in_heads) | in_text) if in_heads or len(in_text) >= 2 else []
+from dvk_crawl.text import unrendered_placeholders
 
 
 class ValidatePipeline(Stage):
