@@ -337,6 +337,19 @@ def test_crawl_lock_is_exclusive_and_shared_among_workers(store_url: str) -> Non
     second.release()
 
 
+def test_a_released_crawl_lock_is_free_at_once(store_url: str) -> None:
+    """A crawl that starts the moment the previous one ended (cron, a shell loop) finds the store
+    free: the release does not leave the lock to the server to drop later."""
+    store = open_store(store_url)
+    for _ in range(25):
+        crawl = store.crawl_lock("baohatinh")
+        crawl.acquire()
+        crawl.release()
+        worker = store.crawl_lock("baohatinh", shared=True)
+        worker.acquire()
+        worker.release()
+
+
 _HOLD_LOCK = """
 import sys
 from dvk_crawl.store import open_store

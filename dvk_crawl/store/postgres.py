@@ -458,9 +458,18 @@ class AdvisoryCrawlLock(CrawlLock):
         self._db = db
 
     def release(self) -> None:
-        if self._db is not None:
-            self._db.close()  # the lock goes with the session
-            self._db = None
+        if self._db is None:
+            return
+        db, self._db = self._db, None
+        try:
+            # Unlocked in the session, and answered, before the connection closes: a closed
+            # session's locks go only when its backend has exited, a moment later, and a crawl
+            # starting right after this one ended would find the store still locked.
+            db.execute("SELECT pg_advisory_unlock_all()")
+        except psycopg.Error:
+            pass  # the session is broken: its locks go with it
+        finally:
+            db.close()
 
 
 def _lock_holder(db: psycopg.Connection[Any], key: int) -> str:
