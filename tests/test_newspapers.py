@@ -156,6 +156,8 @@ def test_bao_quang_binh_comes_back_from_the_archive(
     result = run_crawl(
         "baoquangbinh", replicas["baoquangbinh"], tmp_path,
         "-a", "source=archive",
+        # The fake Wayback Machine only: the default archives include the real Common Crawl.
+        "-a", "archives=wayback", "-s", "DVK_WAYBACK_CDX_PER_MINUTE=0", "-s", "DVK_WAYBACK_CAPTURES_PER_MINUTE=0",
         "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}",
         "-s", "DVK_ARCHIVE_DELAY=0",
     )  # fmt: skip

@@ -356,6 +356,8 @@ def test_archive_captures_and_their_redirects_are_kept(replicas: dict[str, str],
         result = run_crawl(
             "quangtri", replicas["quangtri"], tmp_path,
             "-a", "source=archive", "-a", "sites=trieuphong",
+            # The fake Wayback Machine only: the default archives include the real Common Crawl.
+            "-a", "archives=wayback", "-s", "DVK_WAYBACK_CDX_PER_MINUTE=0", "-s", "DVK_WAYBACK_CAPTURES_PER_MINUTE=0",
             "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}", "-s", "DVK_ARCHIVE_DELAY=0",
         )  # fmt: skip
     assert result.returncode == 0, result.output[-3000:]
