@@ -82,8 +82,13 @@ def decode_page(body: bytes, content_type: str | None = None) -> DecodedPage:
     the text is normalised to NFC: keyword matching and hashing see one form.
     """
     declared = read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body)
-    encoding, text = html_to_unicode(content_type, body)
-    fallback = None if declared else "undeclared_utf8"
+    if declared:
+        encoding, text = html_to_unicode(content_type, body)
+        fallback = None
+    else:
+        # Not w3lib's answer: since 2.6 it guesses an undeclared page's encoding, so the
+        # result (and the counted fallback) would depend on the installed version.
+        encoding, text, fallback = "utf-8", body.decode("utf-8", errors="replace"), "undeclared_utf8"
     if codecs.lookup(encoding).name == "utf-8" and not _is_utf8(body):
         if _mostly_not_utf8(body):
             encoding, text = LEGACY_ENCODING, body.decode(LEGACY_ENCODING, errors="replace")

@@ -284,6 +284,16 @@ def test_decoding_keeps_utf8_with_a_stray_byte_and_falls_back_on_windows_1258() 
     assert decode_page(b"<p>" + "khéo".encode(), None).fallback == "undeclared_utf8"
 
 
+def test_an_undeclared_windows_1258_page_is_named_so_whatever_w3lib_guesses() -> None:
+    # w3lib 2.6 guesses an undeclared page's encoding (and guesses Windows-1258 here); the
+    # project's rule is its own, UTF-8 then Windows-1258, so the counted fallback says what happened.
+    body = to_windows_1258("<html><title>Phụ nữ</title><p>Dân vận khéo ở cơ sở, nhiều mô hình hay</p></html>")
+    for content_type in ("text/html", None):
+        page = decode_page(body, content_type)
+        assert (page.encoding, page.fallback) == ("cp1258", "cp1258_undeclared")
+        assert "Dân vận khéo ở cơ sở" in page.text
+
+
 def test_attachments_are_the_body_links_to_files_not_sidebar_or_picture_links() -> None:
     page = (
         "<html><body><div class='article__body'><p>Xem <a href='/files/a.pdf'>kế hoạch</a>,"
