@@ -152,8 +152,8 @@ def requested(results) -> list[str]:
 
 def test_listing_paging_follows_the_page_segment_of_the_path(make_spider: Callable[..., BaoyenbaiSpider]) -> None:
     spider = make_spider()
-    assert spider.next_page_url(listing(1), 1) == LISTING.format(n=2)
-    assert spider.next_page_url(listing(2), 2) is None
+    assert spider.listings.next_page_url(listing(1), 1) == LISTING.format(n=2)
+    assert spider.listings.next_page_url(listing(2), 2) is None
     assert LISTING.format(n=2) in requested(spider.parse_listing(listing(1), page=1))
 
 

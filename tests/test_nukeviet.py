@@ -232,14 +232,14 @@ def test_category_page_items_with_their_dates_and_the_next_page() -> None:
     spider = make_spider(base_url="http://127.0.0.1:8000")
     body = (REPLICA / "pages/dan-van-kheo/index.html").read_bytes()
     first = HtmlResponse("http://127.0.0.1:8000/index.php/dan-van-kheo/", body=body, encoding="utf-8")
-    items = [(PORTAL.article_key(url), published) for url, published in spider.listing_items(first)]
+    items = [(PORTAL.article_key(url), published) for url, published in spider.listings.items(first)]
     assert {(key, p.isoformat()) for key, p in items if p is not None} == {
         ("1262", "2025-08-14T16:40:00+07:00"),
         ("1251", "2025-06-12T09:15:00+07:00"),
     }
     # the sidebar's "Tin mới" links carry no date: never another item's
     assert ("1266", None) in items
-    next_url = spider.next_page_url(first, 1)
+    next_url = spider.listings.next_page_url(first, 1)
     assert next_url == "http://127.0.0.1:8000/index.php/dan-van-kheo/page-2/"
 
 
@@ -247,8 +247,8 @@ def test_last_category_page_has_no_next_page() -> None:
     spider = make_spider(base_url="http://127.0.0.1:8000")
     body = (REPLICA / "pages/dan-van-kheo/page-2.html").read_bytes()
     second = HtmlResponse("http://127.0.0.1:8000/index.php/dan-van-kheo/page-2/", body=body, encoding="utf-8")
-    assert {PORTAL.article_key(url) for url, _ in spider.listing_items(second)} >= {"1199", "1234"}
-    assert spider.next_page_url(second, 2) is None
+    assert {PORTAL.article_key(url) for url, _ in spider.listings.items(second)} >= {"1199", "1234"}
+    assert spider.listings.next_page_url(second, 2) is None
 
 
 def test_the_summary_table_fits_the_long_portal_id() -> None:

@@ -187,14 +187,14 @@ def response(url: str, path: str) -> HtmlResponse:
 
 def test_liferay_paging_follows_cur_and_ignores_the_disabled_next() -> None:
     spider = QuangngaiSpider()
-    first = spider.next_page_url(response(f"{ML}/web/minhlong/tin-tuc", "web/minhlong/tin-tuc.html"), 1)
+    first = spider.listings.next_page_url(response(f"{ML}/web/minhlong/tin-tuc", "web/minhlong/tin-tuc.html"), 1)
     assert first is not None and first.endswith("_101_INSTANCE_hT7kQ2mZp9Xa_cur=2")
-    assert spider.next_page_url(response(first, "web/minhlong/tin-tuc-cur-2.html"), 2) is None
+    assert spider.listings.next_page_url(response(first, "web/minhlong/tin-tuc-cur-2.html"), 2) is None
 
 
 def test_liferay_listing_items_carry_their_dates() -> None:
     spider = QuangngaiSpider()
-    items = dict(spider.listing_items(response(f"{ML}/web/minhlong/tin-tuc", "web/minhlong/tin-tuc.html")))
+    items = dict(spider.listings.items(response(f"{ML}/web/minhlong/tin-tuc", "web/minhlong/tin-tuc.html")))
     seed = items[SEED]
     assert seed is not None and seed.isoformat() == "2023-09-28T10:48:00+07:00"
     assert not any("gioi-thieu" in url for url in items)  # the id-less menu link is no article
@@ -203,7 +203,13 @@ def test_liferay_listing_items_carry_their_dates() -> None:
 def test_new_platform_paging() -> None:
     spider = QuangngaiSpider()
     cat = "https://quangngai.gov.vn/tin-tuc/tin-tu-cac-so-nganh-dia-phuong"
-    assert spider.next_page_url(response(cat, "tin-tuc/tin-tu-cac-so-nganh-dia-phuong.html"), 1) == f"{cat}?page=2"
     assert (
-        spider.next_page_url(response(f"{cat}?page=2", "tin-tuc/tin-tu-cac-so-nganh-dia-phuong-page-2.html"), 2) is None
+        spider.listings.next_page_url(response(cat, "tin-tuc/tin-tu-cac-so-nganh-dia-phuong.html"), 1)
+        == f"{cat}?page=2"
+    )
+    assert (
+        spider.listings.next_page_url(
+            response(f"{cat}?page=2", "tin-tuc/tin-tu-cac-so-nganh-dia-phuong-page-2.html"), 2
+        )
+        is None
     )

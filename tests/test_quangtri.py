@@ -182,7 +182,7 @@ def test_replica_listing_links_to_other_sub_sites_keep_their_host() -> None:
     spider = make_spider(sites="www", base_url="http://127.0.0.1:8000")
     body = (REPLICA / "pages/www/tin-trong-tinh.html").read_bytes()
     response = HtmlResponse("http://127.0.0.1:8000/tin-trong-tinh", body=body, encoding="utf-8")
-    keys = {PORTAL.article_key(url) for url, _ in spider.listing_items(response)}
+    keys = {PORTAL.article_key(url) for url, _ in spider.listings.items(response)}
     assert keys == {
         "www.quangtri.gov.vn/1608257133725",
         "www.quangtri.gov.vn/1607907352640",
@@ -196,15 +196,15 @@ def test_listing_pages_through_the_portlet_cur_parameter() -> None:
     pages = {n: (REPLICA / f"pages/trieuphong/tin-tuc-su-kien{s}.html").read_bytes() for n, s in ((1, ""), (2, "-p2"))}
     first = HtmlResponse("http://127.0.0.1:8000/vi/tin-tuc-su-kien", body=pages[1], encoding="utf-8")
     # the sidebar's NukeViet article (ubmttqvn) is no article link of the portal
-    assert {PORTAL.article_key(url) for url, _ in spider.listing_items(first)} == {
+    assert {PORTAL.article_key(url) for url, _ in spider.listings.items(first)} == {
         SEED_KEY,
         "trieuphong.quangtri.gov.vn/1615864985462",
     }
-    next_url = spider.next_page_url(first, 1)
+    next_url = spider.listings.next_page_url(first, 1)
     assert next_url is not None and next_url.startswith("http://127.0.0.1:8000/vi/tin-tuc-su-kien?")
     assert re.search(r"_listarticle_WAR_3cmsnewportlet_INSTANCE_tp1k_cur=2", next_url)
     second = HtmlResponse(next_url, body=pages[2], encoding="utf-8")
-    assert spider.next_page_url(second, 2) is None
+    assert spider.listings.next_page_url(second, 2) is None
 
 
 @pytest.mark.slow

@@ -78,7 +78,7 @@ TAG_URL = "https://baohatinh.vn/dan-van-kheo-tag4017.html"
 
 def tag_page_ids(spider: BaohatinhSpider) -> set[str]:
     page = HtmlResponse(url=TAG_URL, body=TAG_PAGE.read_bytes(), encoding="utf-8", request=Request(TAG_URL))
-    return {f"baohatinh:{spider.portal.article_key(link)}" for link, _ in spider.listing_items(page)}
+    return {f"baohatinh:{spider.portal.article_key(link)}" for link, _ in spider.listings.items(page)}
 
 
 def parse_tag_page(spider: BaohatinhSpider) -> list[str]:

@@ -48,16 +48,16 @@ def stat(spider: BaohatinhSpider, name: str) -> int:
 def test_replica_mapping_keeps_paths_and_live_urls() -> None:
     spider = make_spider(base_url=REPLICA)
     live = "https://daihoidang.baohatinh.vn/lan-toa-post295512.html"
-    assert spider.fetch_url(live) == f"{REPLICA}/lan-toa-post295512.html"
-    assert spider.fetch_url("https://hatinh24h.com.vn/x") == "https://hatinh24h.com.vn/x"
-    assert spider.to_live(f"{REPLICA}/a-post1.html") == "https://baohatinh.vn/a-post1.html"
+    assert spider.addresses.fetch_url(live) == f"{REPLICA}/lan-toa-post295512.html"
+    assert spider.addresses.fetch_url("https://hatinh24h.com.vn/x") == "https://hatinh24h.com.vn/x"
+    assert spider.addresses.to_live(f"{REPLICA}/a-post1.html") == "https://baohatinh.vn/a-post1.html"
 
 
 def test_a_redirect_on_the_replica_gives_the_live_canonical_url() -> None:
     spider = make_spider(base_url=REPLICA)
     old = "https://baohatinh.vn/chinh-tri/slug/228415.htm"
     redirected = response(HtmlResponse, f"{REPLICA}/slug-post228415.html")
-    assert spider.canonical_after_redirect(redirected, old) == "https://baohatinh.vn/slug-post228415.html"
+    assert spider.addresses.canonical_after_redirect(redirected, old) == "https://baohatinh.vn/slug-post228415.html"
 
 
 def test_each_article_key_is_requested_once_and_tv_items_never() -> None:

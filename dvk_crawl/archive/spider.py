@@ -223,7 +223,7 @@ class ArchiveDiscovery:
 
     def cdx_request(self, target: str, resume_key: str | None = None) -> scrapy.Request:
         spider = self.spider
-        query = CdxQuery(self.base, cdx_target(target), spider.since, spider.until, self.page_size)
+        query = CdxQuery(self.base, cdx_target(target), spider.window.since, spider.window.until, self.page_size)
         url = query.url(resume_key)
         request = spider.discovery_request(url, spider.parse_cdx, target=target, resume_key=resume_key)
         request.meta.update(budget_meta(WAYBACK_CDX))
@@ -266,18 +266,20 @@ class ArchiveDiscovery:
 
     def parse_collinfo(self, response: Response) -> Iterator[scrapy.Request]:
         spider = self.spider
-        crawls = choose_crawls(parse_collinfo(response.body), spider.since, spider.until, self.max_crawls)
+        crawls = choose_crawls(parse_collinfo(response.body), spider.window.since, spider.window.until, self.max_crawls)
         spider.logger.info("Common Crawl: asking %d crawls: %s", len(crawls), ", ".join(c.id for c in crawls) or "-")
         spider.count("archive/commoncrawl_crawls", len(crawls))
         for crawl in crawls:
             for target in self.targets():
-                query = IndexQuery(self.cc_index, crawl.id, cdx_target(target), spider.since, spider.until)
+                query = IndexQuery(
+                    self.cc_index, crawl.id, cdx_target(target), spider.window.since, spider.window.until
+                )
                 yield self.index_request(query.url(), "pages", crawl=crawl.id, target=target)
 
     def parse_num_pages(self, response: Response, crawl: str, target: str) -> Iterator[scrapy.Request]:
         if response.status == 404:
             return
-        query = IndexQuery(self.cc_index, crawl, cdx_target(target), self.spider.since, self.spider.until)
+        query = IndexQuery(self.cc_index, crawl, cdx_target(target), self.spider.window.since, self.spider.window.until)
         for page in range(parse_num_pages(response.body)):
             yield self.index_request(query.url(page), "page", crawl=crawl)
 

@@ -38,7 +38,7 @@ class RedirectedKeyMiddleware:
         portal = getattr(self.crawler.spider, "portal", None)
         if response.status not in _REDIRECTS or not requested_key or not location or portal is None:
             return response
-        target = self.crawler.spider.to_live(urljoin(request.url, location.decode("latin-1")))  # type: ignore[union-attr]
+        target = self.crawler.spider.addresses.to_live(urljoin(request.url, location.decode("latin-1")))  # type: ignore[union-attr]
         target_key = portal.article_key(portal.canonicalize(target))
         if target_key is not None and target_key != requested_key:
             assert self.crawler.stats is not None

@@ -394,7 +394,7 @@ def differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[Change]:
 def live_url(site: Portal, target_uri: str, original_url: str | None, like: str | None = None) -> str:
     """The portal URL a kept page stands for: itself, the archive capture's original, or for
     a replica the same path and query on the host of ``like`` (the URL the request was made
-    for, a sub-site's maybe: the spider's ``canonical_after_redirect``), else on the home host."""
+    for, a sub-site's maybe: ``PortalAddresses.canonical_after_redirect``), else on the home host."""
     if original_url:
         return original_url
     parts = urlsplit(target_uri)

@@ -27,7 +27,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
@@ -42,12 +42,9 @@ from dvk_crawl.archive.capture import Capture
 from dvk_crawl.archive.spider import CAPTURE_CHOICES, SOURCES, ArchiveDiscovery, add_archive_slot
 from dvk_crawl.config import seeds_dir, setting
 from dvk_crawl.dates import (
-    VIETNAM,
     PublicationTime,
     parse_cli_date,
-    parse_iso,
     parse_rfc822,
-    parse_vietnamese_datetime,
 )
 from dvk_crawl.discovery_pages import SitemapTooLargeError, TextSitemap, looks_like_feed, parse_feed, sitemap_body
 from dvk_crawl.evidence import (
@@ -67,19 +64,20 @@ from dvk_crawl.extract import decode_page, extract_decoded, is_html
 from dvk_crawl.failures import failure_reason
 from dvk_crawl.identity import Identity, identify
 from dvk_crawl.keywords import Keywords, crawl_keywords
-from dvk_crawl.listing_pages import ListingScan
 from dvk_crawl.outcomes import record_drop
 from dvk_crawl.portals.portal import Portal
 from dvk_crawl.portals.registry import get_portal, load_portal, use_seeds_dir
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds
 from dvk_crawl.sites import SiteSelection, SiteSelectionError, select_sites, site_urls, without_templates
+from dvk_crawl.spiders.addresses import PortalAddresses
+from dvk_crawl.spiders.listings import ListingReader, machine_date
+from dvk_crawl.spiders.window import CrawlWindow, parse_lastmod
 from dvk_crawl.store import ArticleStore, crawler_store
 from dvk_crawl.warc.middleware import page_pointer
 
 # Scrapyd passes _job to every spider; it is not a user's argument.
 _SCRAPYD_ARGUMENTS = {"_job"}
-_MONTH_IN_URL = re.compile(r"(?P<year>20\d\d)[-_/](?P<month>\d{1,2})(?!\d)")
 
 
 class SpiderArgumentError(ValueError):
@@ -154,10 +152,7 @@ class PortalSpider(scrapy.Spider):
         self.arguments: dict[str, str] = {k: str(v) for k, v in kwargs.items()}
         self.portal: Portal = portal
         self.base_url: str | None = (arguments.get("base_url") or "").rstrip("/") or None
-        self.since: datetime | None = arguments.get("since")
-        # until is inclusive: the whole day counts.
-        until = arguments.get("until")
-        self.until: datetime | None = until + timedelta(days=1) if until else None
+        self.window = CrawlWindow.of_days(arguments.get("since"), arguments.get("until"))
         self.refresh: bool = arguments.get("refresh", False)
         self.source = str(arguments.get("source", default_source(portal)))
         self.capture = str(arguments.get("capture", "newest"))
@@ -169,6 +164,8 @@ class PortalSpider(scrapy.Spider):
         self.unchanged_before: datetime | None = None
         host = urlsplit(self.base_url).hostname if self.base_url else None
         self.allowed_domains = [*self.portal.domains, *([host] if host else [])]
+        self.addresses = PortalAddresses(portal, self.base_url)
+        self.listings = ListingReader(portal, self.addresses, self.count)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -323,7 +320,7 @@ class PortalSpider(scrapy.Spider):
     def discovery_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         self.count("discovery/pages_requested")
         return scrapy.Request(
-            self.fetch_url(url),
+            self.addresses.fetch_url(url),
             callback=callback,
             errback=self.discovery_failed,
             cb_kwargs=cb_kwargs,
@@ -339,8 +336,8 @@ class PortalSpider(scrapy.Spider):
             return
         for item in feed.xpath("//item | //*[local-name()='entry']"):
             link = item.xpath("link/text() | *[local-name()='link']/@href").get("").strip()
-            published = self.item_date(item.xpath("pubDate/text()").get(""), parse_rfc822)
-            if link and self.in_window(published):
+            published = machine_date(item.xpath("pubDate/text()").get(""), parse_rfc822, self.count)
+            if link and self.window.holds(published):
                 # The item's title and description (Atom: title, summary) are the text shown beside the link.
                 shown = item.xpath("*[local-name()='title' or local-name()='description' or local-name()='summary']")
                 text = feed_text(" ".join(shown.xpath("string()").getall()))
@@ -379,7 +376,7 @@ class PortalSpider(scrapy.Spider):
                 self.count("discovery/sitemap_index_too_deep")
                 return
             for entry in entries:
-                if not self.sitemap_may_hold_window(entry["loc"], entry.get("lastmod")):
+                if not self.window.sitemap_may_hold(entry["loc"], entry.get("lastmod")):
                     self.count("discovery/sitemaps_skipped_by_date")
                 elif self.unchanged_since_last_run(entry.get("lastmod")):
                     self.count("discovery/sitemaps_unchanged")
@@ -388,7 +385,7 @@ class PortalSpider(scrapy.Spider):
             return
         for entry in entries:
             lastmod = entry.get("lastmod")
-            if self.lastmod_may_be_in_window(lastmod) and not self.unchanged_since_last_run(lastmod):
+            if self.window.lastmod_may_be_inside(lastmod) and not self.unchanged_since_last_run(lastmod):
                 request = self.article_request(entry["loc"], text=entry.get("text"), source="sitemap")
                 if request is not None:
                     yield request
@@ -410,19 +407,19 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.count_drop("not_html", response.url)
             return
-        scan = ListingScan(response.text, self.portal.listing_markup, page)
+        scan = self.listings.scan(response, page)
         newest, in_window, all_known = None, 0, True
-        for identity, published, text in self.listing_entries(response, scan):
+        for identity, published, text in self.listings.entries(response, scan):
             if published and (newest is None or published.moment > newest):
                 newest = published.moment
-            if self.in_window(published):
+            if self.window.holds(published):
                 in_window += 1
                 all_known = all_known and identity.id in self.known_to_complete_run
                 found = self.evidence_rules.evidence(identity.url, evidence, text)
                 request = self.identity_request(identity, found, source="listing")
                 if request is not None:
                     yield request
-        if self.since and newest is not None and newest < self.since:
+        if self.window.since and newest is not None and newest < self.window.since:
             self.count("discovery/paging_stopped_by_date")
             return
         # Stop only at a page whose articles a complete run knew: that run went on to the
@@ -430,75 +427,9 @@ class PortalSpider(scrapy.Spider):
         if in_window and not self.refresh and all_known:
             self.count("discovery/paging_stopped_nothing_new")
             return
-        next_url = self.next_page_url(response, page, scan) if page < self.max_listing_pages else None
+        next_url = self.listings.next_page_url(response, page, scan) if page < self.max_listing_pages else None
         if next_url:
             yield self.discovery_request(next_url, self.parse_listing, page=page + 1, evidence=evidence)
-
-    def listing_items(
-        self, response: TextResponse, scan: ListingScan | None = None
-    ) -> Iterator[tuple[str, PublicationTime | None]]:
-        """``(article URL, date shown next to it)`` for every article link on a listing."""
-        for identity, published in self.listing_identities(response, scan):
-            yield identity.url, published
-
-    def listing_identities(
-        self, response: TextResponse, scan: ListingScan | None = None
-    ) -> Iterator[tuple[Identity, PublicationTime | None]]:
-        """``(article identity, date shown next to it)`` for every article link on a listing."""
-        for identity, published, _ in self.listing_entries(response, scan):
-            yield identity, published
-
-    def listing_entries(
-        self, response: TextResponse, scan: ListingScan | None = None
-    ) -> Iterator[tuple[Identity, PublicationTime | None, str | None]]:
-        """``(article identity, date shown next to it, its item's text)`` for every article link on a listing;
-        a link outside any item has its own text."""
-        scan = scan or ListingScan(response.text, self.portal.listing_markup, page=1)
-
-        def date_and_text(item: Selector) -> tuple[PublicationTime | None, str | None]:
-            return self.listing_date(item), " ".join(item.css("::text").getall())
-
-        def text_only(anchor: Selector) -> tuple[PublicationTime | None, str | None]:
-            return None, " ".join(anchor.css("::text").getall())
-
-        for href, shown in scan.links(date_and_text, text_only):
-            identity = self.identity_from_link(response, href)
-            if identity is not None:
-                published, text = shown or (None, None)
-                yield identity, published, text
-
-    def listing_date(self, item: Selector) -> PublicationTime | None:
-        """The item's own date element first: a summary may mention other dates ("ngày 25/9/2023").
-        A family that knows its listings' date element reads it (``Family.listing_date``)."""
-        if self.portal.listing_date is not None:
-            return self.portal.listing_date(item)
-        for stamp in item.css("time::attr(datetime)").getall():
-            published = self.item_date(stamp, parse_iso)
-            if published:
-                return published
-        for text in item.css("time ::text, [class*=time] ::text, [class*=date] ::text").getall():
-            published = parse_iso(text) or parse_vietnamese_datetime(text)
-            if published:
-                return published
-        return parse_vietnamese_datetime(" ".join(item.css("::text").getall()))
-
-    def item_date(self, text: str, parse: Callable[[str], PublicationTime | None]) -> PublicationTime | None:
-        """A feed's or listing's machine-readable date; one that does not parse (or is out of
-        range, ``9999-12-31T23:00:00-12:00``) costs only itself, counted ``discovery/bad_dates``."""
-        published = parse(text) if text.strip() else None
-        if text.strip() and published is None:
-            self.count("discovery/bad_dates")
-        return published
-
-    def next_page_url(self, response: TextResponse, page: int, scan: ListingScan | None = None) -> str | None:
-        """The link to page ``page + 1`` of a listing ``scan`` has read (read here if not)."""
-        if scan is None:
-            scan = ListingScan(response.text, self.portal.listing_markup, page)
-            for _ in scan.links(lambda item: None):
-                pass
-        for href in scan.next_page_hrefs():
-            return self.fetch_url(self.to_live(urljoin(response.url, href)))
-        return None
 
     # -- articles -----------------------------------------------------------------
 
@@ -511,7 +442,7 @@ class PortalSpider(scrapy.Spider):
     def article_request(self, link: str, text: str | None = None, source: str = "sitemap") -> scrapy.Request | None:
         """A request for an article URL of this portal, once per article key; ``text``: what
         the feed or sitemap shows beside the link (its evidence with the slug)."""
-        url = self.to_live(link)
+        url = self.addresses.to_live(link)
         if not self.portal.owns_host(urlsplit(url).hostname or ""):
             self.count("discovery/foreign_links")
             return None
@@ -544,7 +475,7 @@ class PortalSpider(scrapy.Spider):
         self.count("discovery/articles")
         self.count(f"discovery/evidence/{evidence or NO_EVIDENCE}")
         return scrapy.Request(
-            self.fetch_url(canonical),
+            self.addresses.fetch_url(canonical),
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"canonical_url": canonical},
@@ -563,7 +494,7 @@ class PortalSpider(scrapy.Spider):
             self.count_drop(reason, response.url, key)
             return iter(())
 
-        identity = self.identity_after_redirect(response, canonical_url)
+        identity = self.addresses.identity_after_redirect(response, canonical_url)
         yield from self.article_tail(response, identity, source="live", unusable=unusable)
 
     def article_tail(
@@ -617,7 +548,7 @@ class PortalSpider(scrapy.Spider):
         published = (
             PublicationTime(datetime.fromisoformat(article.published_at), "second") if (article.published_at) else None
         )
-        if not self.in_window(published):
+        if not self.window.holds(published):
             self.count_drop("outside_window", identity.url)
             return
         yield article
@@ -681,77 +612,6 @@ class PortalSpider(scrapy.Spider):
     def redirected_article(request: scrapy.Request) -> bool:
         return request.meta.get("dvk_kind") == "article" and bool(request.meta.get("redirect_urls"))
 
-    # -- URLs: live portal <-> replica --------------------------------------------
-
-    def fetch_url(self, url: str) -> str:
-        """Where to fetch a live URL: itself, or the same path on the replica."""
-        if not self.base_url:
-            return url
-        parts = urlsplit(url)
-        if not self.portal.owns_host(parts.hostname or ""):
-            return url
-        base = urlsplit(self.base_url)
-        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
-
-    def to_live(self, url: str) -> str:
-        """A link as the live portal has it (replica links point back to the portal's home host)."""
-        if self.base_url and url.startswith(self.base_url):
-            return self.portal.home + url[len(self.base_url) :]
-        return url
-
-    def identity_after_redirect(self, response: Response, canonical_url: str) -> Identity | None:
-        """The identity the request carried (``canonical_url``, ``meta["dvk_key"]``), found
-        again only for a page a redirect moved."""
-        key = response.meta.get("dvk_key") if response.request is not None else None
-        if key is not None and response.url == self.fetch_url(canonical_url):
-            return Identity(self.portal.id, canonical_url, key)
-        return identify(self.portal, self.canonical_after_redirect(response, canonical_url))
-
-    def canonical_after_redirect(self, response: Response, canonical_url: str) -> str:
-        """The canonical URL of the page a request ended on (redirects change the path)."""
-        if response.url == self.fetch_url(canonical_url):
-            return canonical_url
-        final = urlsplit(response.url)
-        if self.base_url and response.url.startswith(self.base_url):
-            original = urlsplit(canonical_url)
-            final = final._replace(scheme=original.scheme, netloc=original.netloc)
-        return self.portal.canonicalize(urlunsplit(final))
-
-    def identity_from_link(self, response: TextResponse, href: str) -> Identity | None:
-        url = self.to_live(urljoin(response.url, href))
-        parts = urlsplit(url)
-        if not self.portal.owns_host(parts.hostname or ""):
-            return None
-        return identify(self.portal, url)
-
-    # -- the date window ----------------------------------------------------------
-
-    def in_window(self, published: PublicationTime | None) -> bool:
-        """Unknown dates are in the window: the article page may still tell."""
-        if published is None:
-            return True
-        moment = published.moment
-        return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
-
-    def sitemap_may_hold_window(self, loc: str, lastmod: str | None) -> bool:
-        """Monthly sitemaps (``news-2023-8.xml``) outside the window are skipped."""
-        match = _MONTH_IN_URL.search(urlsplit(loc).path)
-        if match:
-            start = datetime(int(match["year"]), int(match["month"]), 1, tzinfo=VIETNAM)
-            end = (start + timedelta(days=32)).replace(day=1)
-            return (self.since is None or end > self.since) and (self.until is None or start < self.until)
-        return self.lastmod_may_be_in_window(lastmod)
-
-    def lastmod_may_be_in_window(self, lastmod: str | None) -> bool:
-        """A page last modified before ``since`` was published before it too."""
-        if not lastmod or self.since is None:
-            return True
-        try:
-            modified = datetime.fromisoformat(lastmod.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return True
-        return (modified if modified.tzinfo else modified.replace(tzinfo=VIETNAM)) >= self.since
-
     # -- counting -----------------------------------------------------------------
 
     def count(self, name: str, value: int = 1) -> None:
@@ -760,13 +620,13 @@ class PortalSpider(scrapy.Spider):
 
     def unchanged_since_last_run(self, lastmod: str | None) -> bool:
         """A sitemap (entry) not modified since the last complete run started holds nothing new."""
-        if self.refresh or self.unchanged_before is None or not lastmod:
-            return False
-        try:
-            modified = datetime.fromisoformat(lastmod.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return False
-        return (modified if modified.tzinfo else modified.replace(tzinfo=VIETNAM)) < self.unchanged_before
+        modified = parse_lastmod(lastmod)
+        return (
+            not self.refresh
+            and self.unchanged_before is not None
+            and modified is not None
+            and (modified < self.unchanged_before)
+        )
 
     def count_drop(self, reason: str, url: str, key: str | None = None) -> None:
         article_ids = [f"{self.portal.id}:{key}"] if key is not None else []
