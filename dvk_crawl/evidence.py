@@ -19,13 +19,13 @@ still recorded (``none`` for a link without), so the two modes can be compared.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from dvk_crawl.keywords import Keywords
+from dvk_crawl.text import fold_ascii
 
 TARGETED, EXHAUSTIVE = "targeted", "exhaustive"
 DISCOVERY_MODES = (TARGETED, EXHAUSTIVE)
@@ -37,21 +37,7 @@ EVIDENCE_KINDS = (SEARCH, CAMPAIGN_LISTING, SLUG, LINK_TEXT)
 # Where a skipped link was seen: the run file lists them per source.
 SOURCES = ("rss", "sitemap", "listing")
 
-# "Đ" has no combining form to strip: NFD leaves it whole.
-_LETTERS_WITHOUT_MARKS = str.maketrans({"đ": "d", "Đ": "d"})
-_NOT_WORD = re.compile(r"[\W_]+")
 _TAG = re.compile(r"<[^>]*>")
-
-
-def fold_ascii(text: str) -> str:
-    """Lower-case words without diacritics, one space apart: ``"Dân vận “khéo”"`` → ``"dan van kheo"``.
-
-    A URL slug (``dan-van-kheo``) and a title written with or without diacritics, in NFC or
-    NFD, fold alike; quotes and punctuation, like the relevance pipeline's matching, do not count.
-    """
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS_WITHOUT_MARKS))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return _NOT_WORD.sub(" ", bare).strip()
 
 
 def feed_text(markup: str) -> str:

@@ -19,6 +19,9 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _QUOTES = re.compile(r"[\"'“”„‟‘’‚‛«»‹›`´]")
 PARAGRAPH_SEPARATOR = "\n\n"
+# "Đ" has no combining form to strip: NFD leaves it whole.
+_LETTERS_WITHOUT_MARKS = str.maketrans({"đ": "d", "Đ": "d"})
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def normalize_line(text: str) -> str:
@@ -43,6 +46,21 @@ def fold_for_matching(text: str) -> str:
     """Case-folded NFC text without quotes, for keyword and duplicate matching."""
     folded = _QUOTES.sub(" ", normalize_line(text).casefold())
     return _SPACES.sub(" ", folded.replace("\n", " ")).strip()
+
+
+def fold_ascii(text: str) -> str:
+    """Lower-case words without diacritics, one space apart: ``"Dân vận “khéo”"`` → ``"dan van kheo"``.
+
+    Targeted discovery's folding (:mod:`dvk_crawl.evidence`): a URL slug (``dan-van-kheo``) and a
+    title written with or without diacritics, in NFC or NFD, fold alike; quotes and punctuation
+    do not count. Looser than :func:`fold_for_matching`, which keeps diacritics ("vận" is not
+    "vấn"): this only decides whether a link is fetched, and relevance is then decided on the
+    article itself. Invisible characters go first, as in :func:`normalize_line`: a soft hyphen
+    must not split a word.
+    """
+    decomposed = unicodedata.normalize("NFD", _INVISIBLE.sub("", text).translate(_LETTERS_WITHOUT_MARKS))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NOT_WORD.sub(" ", bare).strip()
 
 
 def content_hash(text: str) -> str:

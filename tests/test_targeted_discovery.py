@@ -21,13 +21,14 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.settings import Settings
 
-from dvk_crawl.evidence import EvidenceRules, SkippedLinks, fold_ascii
+from dvk_crawl.evidence import EvidenceRules, SkippedLinks
 from dvk_crawl.httpcache import DiscoveryRevalidationPolicy
 from dvk_crawl.keywords import Keywords, SeedFileError
 from dvk_crawl.replica import serve
 from dvk_crawl.seeds import load_portal_file
 from dvk_crawl.spiders.base import SpiderArgumentError
 from dvk_crawl.store import crawler_store, open_store
+from dvk_crawl.text import fold_ascii
 from tests.conftest import run_crawl
 from tests.test_spider_discovery import make_spider, stat
 from tests.test_store_backends import record
@@ -61,6 +62,12 @@ def test_a_keyword_is_found_whatever_its_case_quotes_unicode_form_or_diacritics(
 def test_only_whole_words_count() -> None:
     assert not RULES.in_text("dân vận khéoléo") and not RULES.in_text("công tác dân vận")
     assert fold_ascii("Đảng “Dân vận”") == "dang dan van"
+
+
+def test_an_invisible_character_inside_a_word_does_not_split_it() -> None:
+    # A soft hyphen or zero-width joiner pasted into a title ("khé\u00ado") is no word break.
+    assert fold_ascii("Dân vận khé\u00ado") == fold_ascii("Dân v\u200dận khéo") == "dan van kheo"
+    assert RULES.in_text("Mô hình Dân vận khé\u00ado ở Cẩm Xuyên")
 
 
 def test_a_slug_counts_percent_encoded_and_the_host_or_query_never() -> None:
