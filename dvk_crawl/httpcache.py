@@ -12,7 +12,9 @@ It differs from Scrapy's ``RFC2616Policy`` where a crawler of public portals mus
 - a kept page is never used without asking the server: a feed's ``max-age`` or the
   heuristic freshness of an old ``Last-Modified`` would otherwise hide new articles;
 - a server error is a failure, not the kept page (RFC 2616's stale-if-error): a portal
-  that is down must count as down (``docs/reliability.md``, complete runs);
+  that is down must count as down (``docs/reliability.md``, complete runs); so is a download
+  that failed outright (refused, DNS, timeout), which Scrapy's middleware would answer with
+  the kept page: :class:`dvk_crawl.downloadermiddlewares.httpcache.DiscoveryCacheMiddleware`;
 - article pages are never kept: each is fetched once, and a refresh must see the page.
 """
 

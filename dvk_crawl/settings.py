@@ -52,7 +52,11 @@ DOWNLOADER_MIDDLEWARES = {
     "dvk_crawl.downloadermiddlewares.retry_after.PortalRetryAfterMiddleware": 570,
     # Before RedirectMiddleware (600) sees a redirect answer: links redirecting to another key.
     "dvk_crawl.downloadermiddlewares.redirects.RedirectedKeyMiddleware": 650,
-    # Nearest the downloader (after HttpCacheMiddleware, 900): every answer is written to WARC as
+    # Scrapy's HTTP cache without its error recovery: a portal that did not answer is not
+    # answered by the kept copy of its feed (dvk_crawl.downloadermiddlewares.httpcache).
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "dvk_crawl.downloadermiddlewares.httpcache.DiscoveryCacheMiddleware": 900,
+    # Nearest the downloader (after the HTTP cache, 900): every answer is written to WARC as
     # received, before decompression (590), redirects (600) and retries (550) act on it.
     "dvk_crawl.warc.middleware.WarcMiddleware": 950,
 }

@@ -20,6 +20,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from dvk_crawl.extensions.runreport import RunReport, discovery_outcome, find_alerts, incomplete_because
+from dvk_crawl.replica import serve
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.store import ArticleStore
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
@@ -60,6 +61,20 @@ def test_an_offline_run_never_makes_the_next_run_skip_sitemaps(replicas: dict[st
     uninterrupted = run_crawl(SPIDER, replicas[SPIDER], tmp_path / "uninterrupted")
     assert {r["id"] for r in after_outage.records()} == {r["id"] for r in uninterrupted.records()}
     assert after_outage.run_file()["complete"] is True
+
+
+@pytest.mark.slow
+def test_an_offline_re_run_fails_although_its_discovery_pages_are_kept(tmp_path: Path) -> None:
+    """The HTTP cache keeps the feed, sitemaps and listings to ask "changed?" next time; when
+    the portal does not answer, the kept copies must not stand in for it (Scrapy's error recovery)."""
+    with serve(SPIDER) as urls:
+        first = run_crawl(SPIDER, urls[SPIDER], tmp_path)
+        assert first.returncode == 0, first.output[-3000:]
+    offline = run_crawl(SPIDER, urls[SPIDER], tmp_path, "-s", "RETRY_TIMES=0")
+    assert offline.returncode == 1, offline.output[-3000:]
+    assert FAILED_LINE.match(last_line(offline)), last_line(offline)
+    run = offline.run_file()
+    assert run["complete"] is False and not run["stats"].get("httpcache/errorrecovery")
 
 
 @pytest.mark.slow

@@ -20,7 +20,10 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+from twisted.internet import error as twisted_error
 
+from dvk_crawl.downloadermiddlewares.httpcache import DiscoveryCacheMiddleware
 from dvk_crawl.evidence import EvidenceRules, SkippedLinks
 from dvk_crawl.httpcache import DiscoveryRevalidationPolicy
 from dvk_crawl.keywords import Keywords, SeedFileError
@@ -305,6 +308,15 @@ def test_the_cache_policy_keeps_discovery_pages_only_and_always_asks_again() -> 
     assert not policy.should_cache_response(HtmlResponse(url=page.url, body=b"x"), page)  # no validator
     assert not policy.is_cached_response_fresh(kept, page) and page.headers[b"If-None-Match"] == b'"a"'
     assert not policy.is_cached_response_valid(kept, HtmlResponse(url=page.url, status=503), page)
+
+
+def test_a_failed_download_is_not_answered_by_the_kept_page(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"HTTPCACHE_DIR": str(tmp_path), "HTTPCACHE_ENABLED": True})
+    middleware = DiscoveryCacheMiddleware.from_crawler(crawler)
+    kept = XmlResponse(url=f"{BASE}/rss/home.rss", body=b"<rss/>")
+    request = Request(kept.url, meta={"dvk_kind": "discovery", "cached_response": kept})
+    assert middleware.process_exception(request, twisted_error.ConnectionRefusedError()) is None
+    assert "cached_response" not in request.meta
 
 
 @pytest.mark.slow
