@@ -18,6 +18,7 @@ still recorded (``none`` for a link without), so the two modes can be compared.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,8 +43,10 @@ _TAG = re.compile(r"<[^>]*>")
 
 def feed_text(markup: str) -> str:
     """An RSS description's words without its HTML (``<![CDATA[<a href="…"><img src="…">…]]>``):
-    the link's own URL and an image's file name are no text shown beside the link."""
-    return _TAG.sub(" ", markup)
+    the link's own URL and an image's file name are no text shown beside the link. Its
+    character references are read too (``D&acirc;n v&#7853;n``, in a CDATA section or escaped
+    once more in plain XML): a keyword written with them is still a keyword."""
+    return html.unescape(_TAG.sub(" ", markup))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 from twisted.internet import error as twisted_error
 
 from dvk_crawl.downloadermiddlewares.httpcache import DiscoveryCacheMiddleware
-from dvk_crawl.evidence import EvidenceRules, SkippedLinks
+from dvk_crawl.evidence import EvidenceRules, SkippedLinks, feed_text
 from dvk_crawl.httpcache import DiscoveryRevalidationPolicy
 from dvk_crawl.keywords import Keywords, SeedFileError
 from dvk_crawl.replica import serve
@@ -90,6 +90,20 @@ def test_rss_items_are_fetched_for_a_keyword_in_their_title_or_description_only(
     assert list(requested) == [PLAIN] and requested[PLAIN].meta["dvk_evidence"] == "link_text"
     assert stat(spider, "discovery/skipped_no_evidence") == 1
     assert spider.skipped.report()["by_source"]["rss"]["urls"] == [f"{BASE}/lua-post2.html"]
+
+
+def test_a_keyword_written_with_character_references_in_a_feed_is_still_evidence() -> None:
+    spider = make_spider()
+    feed = f"""<rss><channel>
+      <item><title>Tin 1</title><link>{PLAIN}</link>
+            <description><![CDATA[<p>Phong tr&agrave;o &ldquo;D&acirc;n v&#7853;n kh&eacute;o&rdquo;</p>]]>
+            </description></item>
+      <item><title>Tin 2</title><link>{BASE}/tin-hai-post2.html</link>
+            <description>D&amp;acirc;n v&amp;#7853;n kh&amp;eacute;o</description></item>
+    </channel></rss>"""
+    requested = requests_of(spider.parse_rss(XmlResponse(url=f"{BASE}/rss/home.rss", body=feed.encode())))
+    assert set(requested) == {PLAIN, f"{BASE}/tin-hai-post2.html"}
+    assert feed_text("<b>D&acirc;n</b> v&#7853;n") == " Dân  vận"
 
 
 def test_sitemap_entries_are_fetched_for_a_slug_a_news_title_or_an_image_caption() -> None:
