@@ -18,7 +18,9 @@ still recorded (``none`` for a link without), so the two modes can be compared.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,15 +91,23 @@ class SkippedLinks:
     fetched then, and leaves the list. ``count`` calls ``counter(+1/-1)`` so the stat
     ``dvk/discovery/skipped_no_evidence`` is always the number of keys left out. The
     URLs listed are bounded (``limit`` per source, ``DVK_SKIPPED_LINKS_LISTED``); the
-    counts are not.
+    counts are not. Links the runs before left out and this run did not see again are
+    listed apart (``earlier``, :meth:`carry`; at most ``limit`` per source in all).
     """
 
     limit: int
     counter: Callable[[int], None] = lambda change: None
     _source_of: dict[str, str] = field(default_factory=dict)
     _listed: dict[str, dict[str, str]] = field(default_factory=lambda: {source: {} for source in SOURCES})
+    _earlier: dict[str, str] = field(default_factory=dict)
+
+    def carry(self, earlier: dict[str, str]) -> None:
+        """Links (key → URL) the runs before left out: listed again until one is seen, so that a
+        run which stopped paging early hands on what the pages it did not read held."""
+        self._earlier.update(earlier)
 
     def add(self, key: str, url: str, source: str) -> None:
+        self._earlier.pop(key, None)
         if key in self._source_of:
             return
         self._source_of[key] = source
@@ -108,6 +118,7 @@ class SkippedLinks:
 
     def fetched(self, key: str) -> None:
         """The key is fetched after all (evidence found on a later page)."""
+        self._earlier.pop(key, None)
         source = self._source_of.pop(key, None)
         if source is not None:
             self._listed[source].pop(key, None)
@@ -123,13 +134,33 @@ class SkippedLinks:
             count = sum(1 for s in self._source_of.values() if s == source)
             urls = sorted(self._listed.get(source, {}).values())
             by_source[source] = {"count": count, "urls": urls, "not_listed": count - len(urls)}
-        return {"count": len(self), "listed_per_source": self.limit, "by_source": by_source}
+        earlier = sorted(self._earlier.values())
+        carried = earlier[: self.limit * len(SOURCES)]
+        return {
+            "count": len(self),
+            "listed_per_source": self.limit,
+            "by_source": by_source,
+            "earlier": {"count": len(earlier), "urls": carried, "not_listed": len(earlier) - len(carried)},
+        }
 
 
 def skipped_urls(run: dict[str, Any]) -> list[str]:
-    """The links an earlier run left out for want of evidence (as listed in its run record)."""
+    """The links an earlier run left out for want of evidence (as listed in its run record), and
+    those it carried over from the runs before it."""
     skipped = run.get("discovery", {}).get("skipped_no_evidence") or {}
-    return [str(url) for source in skipped.get("by_source", {}).values() for url in source.get("urls", [])]
+    listed = [str(url) for source in skipped.get("by_source", {}).values() for url in source.get("urls", [])]
+    return listed + [str(url) for url in skipped.get("earlier", {}).get("urls", [])]
+
+
+def discovery_fingerprint(start_points: dict[str, Any], keywords: Keywords) -> str:
+    """What a run's discovery depended on: its start points (the portal file's, the selected
+    sub-sites) and its keywords. A later run trusts an earlier one (skips its unchanged
+    sitemaps, stops paging where it knew every link) only when the two are the same: a
+    keyword or a start point added since makes links the earlier run left out, or never saw,
+    worth fetching."""
+    what = {"start_points": start_points, "keywords": sorted(keywords.phrases)}
+    encoded = json.dumps(what, ensure_ascii=False, sort_keys=True, default=list).encode("utf-8")
+    return "sha256:" + hashlib.sha256(encoded).hexdigest()[:32]
 
 
 def run_mode(run: dict[str, Any]) -> str:

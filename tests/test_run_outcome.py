@@ -140,8 +140,18 @@ class RunHistory:
         return self.runs
 
 
-def run(complete: bool | None, started: str, **arguments: str) -> dict[str, Any]:
-    record = {"finish_reason": "finished", "started_at": started, "finished_at": started, "arguments": arguments}
+# What the discovery of make_spider() depends on (its start points and keywords).
+FINGERPRINT = make_spider().discovery_fingerprint
+
+
+def run(complete: bool | None, started: str, fingerprint: str = FINGERPRINT, **arguments: str) -> dict[str, Any]:
+    record = {
+        "finish_reason": "finished",
+        "started_at": started,
+        "finished_at": started,
+        "arguments": arguments,
+        "discovery": {"fingerprint": fingerprint},
+    }
     return record if complete is None else {**record, "complete": complete}
 
 
@@ -155,6 +165,8 @@ def run(complete: bool | None, started: str, **arguments: str) -> dict[str, Any]
         ),
         ([run(True, "2026-01-03T00:00:00+00:00", source="archive")], None),
         ([run(True, "2026-01-03T00:00:00+00:00", base_url="http://127.0.0.1:1")], None),
+        # Another keyword list or portal file, or a run recorded before runs named theirs.
+        ([run(True, "2026-01-03T00:00:00+00:00", fingerprint="sha256:other")], None),
         # A run recorded before runs knew whether they were complete ("finished" alone said nothing).
         ([run(None, "2026-01-03T00:00:00+00:00")], None),
         ([], None),

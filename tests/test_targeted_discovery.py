@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 from twisted.internet import error as twisted_error
 
 from dvk_crawl.downloadermiddlewares.httpcache import DiscoveryCacheMiddleware
-from dvk_crawl.evidence import EvidenceRules, SkippedLinks, feed_text
+from dvk_crawl.evidence import EvidenceRules, SkippedLinks, feed_text, skipped_urls
 from dvk_crawl.httpcache import DiscoveryRevalidationPolicy
 from dvk_crawl.keywords import Keywords, SeedFileError
 from dvk_crawl.replica import serve
@@ -198,17 +198,23 @@ def test_search_pages_are_followed_to_their_end_on_a_first_run_and_stop_when_not
     next_page = f"{BASE}/tim-kiem/?q=x&page=2"
     assert next_page in requests_of(first.parse_listing(html(f"{BASE}/tim-kiem/?q=x", page), page=1, evidence="search"))
     later = make_spider()
-    later.known_to_complete_run = later.ids_of(
-        [PLAIN, *(f"{BASE}/{p}" for p in ("lua-post2.html", "menu-post9.html", "tin-khac-post3.html"))]
-    )
+    later.known_to_complete_run = {
+        identity.id
+        for identity in later.identities_of(
+            [PLAIN, *(f"{BASE}/{p}" for p in ("lua-post2.html", "menu-post9.html", "tin-khac-post3.html"))]
+        )
+    }
     assert next_page not in requests_of(
         later.parse_listing(html(f"{BASE}/tim-kiem/?q=x", page), page=1, evidence="search")
     )
     assert stat(later, "discovery/paging_stopped_nothing_new") == 1
 
 
-def run_of(mode: str | None, skipped: list[str] | None = None) -> dict[str, Any]:
-    discovery: dict[str, Any] = {}
+FINGERPRINT = make_spider().discovery_fingerprint
+
+
+def run_of(mode: str | None, skipped: list[str] | None = None, fingerprint: str = FINGERPRINT) -> dict[str, Any]:
+    discovery: dict[str, Any] = {"fingerprint": fingerprint}
     if mode:
         discovery["mode"] = mode
     if skipped:
@@ -231,7 +237,19 @@ def test_a_targeted_run_never_lets_an_exhaustive_one_skip_unchanged_sitemaps(ear
     assert make_spider(discovery=now).covers_this_crawl(run_of(earlier)) is covers
 
 
-def test_links_an_earlier_run_skipped_count_as_known_for_paging(tmp_path: Path) -> None:
+def test_a_keyword_or_start_point_added_since_makes_an_earlier_run_untrusted(tmp_path: Path) -> None:
+    """Its sitemaps unchanged, the links it left out may now have evidence (or a new start point
+    leads to links it never saw): the next run walks discovery whole once."""
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text("dân vận khéo\nchuyển đổi số\n", encoding="utf-8")
+    with_keyword = make_spider({"DVK_KEYWORDS_FILE": str(keywords)})
+    assert with_keyword.discovery_fingerprint != FINGERPRINT
+    assert not with_keyword.covers_this_crawl(run_of("targeted"))
+    assert not make_spider().covers_this_crawl(run_of("targeted", fingerprint="sha256:an-older-portal-file"))
+    assert not make_spider().covers_this_crawl({**run_of("targeted"), "discovery": {"mode": "targeted"}})
+
+
+def test_links_an_earlier_run_skipped_count_as_known_for_paging_and_are_handed_on(tmp_path: Path) -> None:
     spider = make_spider({"DVK_STORE_URL": f"sqlite:///{tmp_path}/dvk.sqlite"})
     run = {**run_of("targeted", [PLAIN, f"{BASE}/a-post2.html"]), "spider": "baohatinh"}
     run["started_at"] = "2026-01-01T00:00:00+00:00"
@@ -239,6 +257,14 @@ def test_links_an_earlier_run_skipped_count_as_known_for_paging(tmp_path: Path) 
     crawler_store(spider.crawler).add_run(run)
     spider.load_crawl_state(crawler_store(spider.crawler))
     assert spider.known_to_complete_run == {"baohatinh:1", "baohatinh:2"}
+    # This run stops paging before the pages that hold them: its run file still names them.
+    spider.skipped.add("1", PLAIN, "listing")  # seen again: listed as this run's own
+    report = spider.skipped.report()
+    assert report["by_source"]["listing"]["urls"] == [PLAIN]
+    assert report["earlier"] == {"count": 1, "urls": [f"{BASE}/a-post2.html"], "not_listed": 0}
+    assert sorted(skipped_urls({"discovery": {"skipped_no_evidence": report}})) == sorted(
+        [PLAIN, f"{BASE}/a-post2.html"]
+    )
 
 
 def portal_file_with(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:

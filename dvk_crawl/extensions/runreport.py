@@ -135,6 +135,7 @@ def targeting(spider: Spider, stats: dict[str, Any]) -> dict[str, Any]:
     skipped = getattr(spider, "skipped", None)
     return {
         "mode": mode,
+        "fingerprint": getattr(spider, "discovery_fingerprint", None),
         "evidence": dict(sorted(evidence.items())),
         "skipped_no_evidence": skipped.report() if skipped is not None else None,
     }

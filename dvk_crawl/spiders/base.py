@@ -56,6 +56,7 @@ from dvk_crawl.evidence import (
     TARGETED,
     EvidenceRules,
     SkippedLinks,
+    discovery_fingerprint,
     feed_text,
     run_mode,
     skipped_urls,
@@ -179,6 +180,7 @@ class PortalSpider(scrapy.Spider):
         spider.sites = spider.selected_sites(spider.arguments.get("sites"))
         spider.keywords = crawl_keywords(crawler.settings)
         spider.evidence_rules = EvidenceRules.from_keywords(spider.keywords)
+        spider.discovery_fingerprint = discovery_fingerprint(spider.start_point_seeds(), spider.keywords)
         spider.skipped = SkippedLinks(
             setting(crawler.settings, "DVK_SKIPPED_LINKS_LISTED"),
             lambda change: spider.count("discovery/skipped_no_evidence", change),
@@ -194,6 +196,19 @@ class PortalSpider(scrapy.Spider):
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
         return spider
+
+    def start_point_seeds(self) -> dict[str, Any]:
+        """Where discovery starts, as the portal file and ``-a sites`` say (live and archive)."""
+        seeds = self.seeds
+        return {
+            "rss": seeds.rss,
+            "sitemaps": seeds.sitemaps,
+            "listings": seeds.listings,
+            "evidence_listings": seeds.evidence_listings,
+            "search": seeds.search,
+            "archive": seeds.archive,
+            "sites": self.sites,
+        }
 
     def selected_sites(self, requested: str | None) -> dict[str, str]:
         """The sites of ``-a sites=``; a name the file lacks is tried under its ``site_url``, and the log says so."""
@@ -217,16 +232,22 @@ class PortalSpider(scrapy.Spider):
         if run is not None:
             self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
             self.known_to_complete_run = store.seen_ids(self.portal_id, before=run["finished_at"])
-            # The links that run saw and left out for want of evidence (a feed may have named
-            # one first): a listing page of them and of known articles holds nothing new.
-            self.known_to_complete_run |= self.ids_of(skipped_urls(run))
+            # The links that run (and the runs before it) left out for want of evidence: a listing
+            # page of them and of known articles holds nothing new. Handed on to the next run too,
+            # which may stop paging before the pages that hold them.
+            left_out = self.identities_of(skipped_urls(run))
+            self.known_to_complete_run |= {identity.id for identity in left_out}
+            self.skipped.carry({i.key: i.url for i in left_out if i.id not in self.seen_ids})
 
     def covers_this_crawl(self, run: dict[str, Any]) -> bool:
-        """Whether an earlier run was complete and walked the discovery this crawl walks."""
+        """Whether an earlier run was complete and walked the discovery this crawl walks: the same
+        start points and keywords (:func:`~dvk_crawl.evidence.discovery_fingerprint`), window,
+        source, replica and sites, in a mode that fetched at least what this one would."""
         earlier = run.get("arguments", {})
         # A targeted run left links out: an exhaustive crawl must not skip its unchanged sitemaps.
         return (
             run.get("complete") is True
+            and run.get("discovery", {}).get("fingerprint") == self.discovery_fingerprint
             and run_mode(run) in (EXHAUSTIVE, self.discovery_mode)
             and not {"since", "until"} & set(earlier)
             and earlier.get("source", "live") != "archive"
@@ -241,6 +262,7 @@ class PortalSpider(scrapy.Spider):
     """The selected sub-sites (``-a sites``), name → base URL; empty for a portal without sub-sites."""
     keywords: Keywords
     evidence_rules: EvidenceRules
+    discovery_fingerprint: str
     skipped: SkippedLinks
     """The article links targeted discovery left out (listed in the run file)."""
     max_listing_pages: int
@@ -483,9 +505,9 @@ class PortalSpider(scrapy.Spider):
             priority=10,
         )
 
-    def ids_of(self, urls: Iterable[str]) -> set[str]:
-        """The article ids of live URLs of this portal (those its URL rule reads)."""
-        return {identity.id for identity in (identify(self.portal, url) for url in urls) if identity is not None}
+    def identities_of(self, urls: Iterable[str]) -> list[Identity]:
+        """The article identities of live URLs of this portal (those its URL rule reads)."""
+        return [identity for identity in (identify(self.portal, url) for url in urls) if identity is not None]
 
     def parse_article(self, response: Response, canonical_url: str) -> Iterator[Article]:
         key = response.meta.get("dvk_key")
