@@ -105,6 +105,18 @@ def test_an_unlisted_quangtri_site_gets_its_sitemap_and_the_requests_carry_its_n
     ]
 
 
+def test_on_a_replica_sub_sites_sharing_a_start_point_url_request_it_once() -> None:
+    """All sub-sites are one host on a replica: the second site's /sitemap.xml would be dropped
+    by Scrapy's duplicate filter and counted unanswered, so the run could never be complete."""
+    spider = make_spider("quangtri", sites="hailang,giolinh", base_url="http://127.0.0.1:8000")
+    spider.crawler.stats.open_spider()
+    urls = [request.url for request in spider.start_points()]
+    assert urls == ["http://127.0.0.1:8000/sitemap.xml"]
+    assert spider.crawler.stats.get_value("dvk/discovery/start_points_same_url") == 1
+    live = [r.url for r in make_spider("quangtri", sites="hailang,giolinh").start_points()]
+    assert live == ["https://hailang.quangtri.gov.vn/sitemap.xml", "https://giolinh.quangtri.gov.vn/sitemap.xml"]
+
+
 def test_quangngai_member_sites_live_on_the_new_platform_and_in_the_archive_on_liferay() -> None:
     live = make_spider("quangngai", sites="minhlong,binhson")
     assert [r.url for r in live.start_points()] == [

@@ -365,7 +365,7 @@ def test_a_coverage_listing_with_links_left_out_stops_at_its_first_page_when_not
 ) -> None:
     """Báo Yên Bái's category listing holds an article targeted runs never fetch (nothing beside
     it names the campaign): the last complete run's list of it lets a run with nothing new stop at
-    page 1. (Quảng Trị's replica maps two sub-sites' sitemaps onto one URL: its runs are never complete.)"""
+    page 1."""
     runs = []
     for _ in range(3):
         result = run_crawl("baoyenbai", replicas["baoyenbai"], tmp_path, "-s", "LOG_LEVEL=DEBUG")

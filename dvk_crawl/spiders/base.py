@@ -319,17 +319,34 @@ class PortalSpider(scrapy.Spider):
 
     def site_start_points(self) -> Iterator[scrapy.Request]:
         """Per selected sub-site: its start points (on its host, or written with ``{site}``),
-        ``<base>/sitemap.xml`` when it has no sitemap; each carries the site's name."""
+        ``<base>/sitemap.xml`` when it has no sitemap; each carries the site's name.
+
+        A start point fetched at the URL of an earlier one is left out and counted
+        (``discovery/start_points_same_url``): on a replica every sub-site's host is the
+        replica's, and Scrapy's duplicate filter would drop it as if a resumed JOBDIR had
+        fetched it, leaving the run incomplete."""
+        requested: set[str] = set()
         for name, base in self.sites.items():
             site = {name: base}
-            for url in site_urls(self.seeds.rss, site):
-                yield self.site_request(name, url, self.parse_rss)
-            for url in site_urls(self.seeds.sitemaps, site) or [urljoin(base, "/sitemap.xml")]:
-                yield self.site_request(name, url, self.parse_sitemap)
-            for url in site_urls(self.seeds.listings, site):
-                yield self.site_request(name, url, self.parse_listing, page=1)
-            for url in site_urls(self.seeds.evidence_listings, site):
-                yield self.site_request(name, url, self.parse_listing, page=1, evidence=CAMPAIGN_LISTING)
+            starts: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
+                *((url, self.parse_rss, {}) for url in site_urls(self.seeds.rss, site)),
+                *(
+                    (url, self.parse_sitemap, {})
+                    for url in site_urls(self.seeds.sitemaps, site) or [urljoin(base, "/sitemap.xml")]
+                ),
+                *((url, self.parse_listing, {"page": 1}) for url in site_urls(self.seeds.listings, site)),
+                *(
+                    (url, self.parse_listing, {"page": 1, "evidence": CAMPAIGN_LISTING})
+                    for url in site_urls(self.seeds.evidence_listings, site)
+                ),
+            ]
+            for url, callback, cb_kwargs in starts:
+                fetched_at = self.addresses.fetch_url(url)
+                if fetched_at in requested:
+                    self.count("discovery/start_points_same_url")
+                    continue
+                requested.add(fetched_at)
+                yield self.site_request(name, url, callback, **cb_kwargs)
 
     def site_request(self, site: str, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         """A start point of one sub-site: counted under the site, so that a site none of whose
