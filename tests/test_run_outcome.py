@@ -19,7 +19,13 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from dvk_crawl.extensions.runreport import RunReport, discovery_outcome, find_alerts, incomplete_because
+from dvk_crawl.extensions.runreport import (
+    RunReport,
+    discovery_outcome,
+    find_alerts,
+    incomplete_because,
+    start_points_failure,
+)
 from dvk_crawl.replica import serve
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.store import ArticleStore
@@ -212,6 +218,14 @@ def test_a_run_is_complete_only_when_finished_with_every_discovery_page_answered
     outcome = discovery_outcome({f"dvk/discovery/{name}": n for name, n in counts.items()})
     found = incomplete_because(reason, outcome)
     assert found == because if because is None else found is not None and found.startswith(because)
+
+
+def test_start_points_that_all_answered_404_name_the_portal_file_to_check() -> None:
+    stats = {"dvk/discovery/start_points": 3, "dvk/discovery/start_points_failed/http_404": 3}
+    outcome = {"portal": "quangtri", **discovery_outcome(stats)}
+    assert start_points_failure(outcome) == (
+        "3 of 3 start points failed (http_404): did the portal move its pages (seeds/portals/quangtri.toml)?"
+    )
 
 
 def test_a_run_file_that_cannot_be_written_is_a_failure_and_not_complete(tmp_path: Path) -> None:

@@ -141,13 +141,14 @@ def targeting(spider: Spider, stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _failure_hint(reasons: dict[str, int]) -> str:
+def _failure_hint(reasons: dict[str, int], portal: str | None) -> str:
     """What a user should check, from why the start points failed."""
     if all(is_network_failure(reason) for reason in reasons):
         return "is the network up?"
     if all(reason.startswith("http_5") or reason == "http_429" for reason in reasons):
         return "is the portal down?"
-    return "did the portal move its pages (seeds/portals/<portal>.toml)?"
+    where = f"seeds/portals/{portal}.toml" if portal else "its file in seeds/portals/"
+    return f"did the portal move its pages ({where})?"
 
 
 def start_points_failure(outcome: dict[str, Any]) -> str | None:
@@ -156,7 +157,7 @@ def start_points_failure(outcome: dict[str, Any]) -> str | None:
     if not tried or sum(failed.values()) < tried:
         return None
     reasons = ", ".join(failed)
-    return f"{tried} of {tried} start points failed ({reasons}): {_failure_hint(failed)}"
+    return f"{tried} of {tried} start points failed ({reasons}): {_failure_hint(failed, outcome.get('portal'))}"
 
 
 def incomplete_because(reason: str, outcome: dict[str, Any]) -> str | None:
@@ -312,12 +313,13 @@ class RunReport:
         if summary["archives"]:
             given = ", ".join(f"{name}={n}" for name, n in summary["archives"].items())
             logger.info("dvk articles per archive (%s): %s", spider.name, given)
-        outcome = {**discovery_outcome(stats), **targeting(spider, stats)}
+        portal = getattr(spider, "portal_id", spider.name)
+        outcome = {"portal": portal, **discovery_outcome(stats), **targeting(spider, stats)}
         outcome["archives"] = [name for name in str(stats.get("dvk/archive/archives", "")).split(",") if name]
         outcome["archives_stopped"] = stopped_archives(stats)
         run = {
             "spider": spider.name,
-            "portal": getattr(spider, "portal_id", spider.name),
+            "portal": portal,
             # A distributed crawl's workers report the shared crawl's start (dvk_crawl.distributed).
             "started_at": stats.get("dvk/crawl_started_at") or self.started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
