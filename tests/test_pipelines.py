@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -146,6 +147,19 @@ def test_dedup_drops_an_id_seen_before_in_this_run_or_stored(crawler) -> None:
     stage.store.upsert_many([article(id="baoyenbai:9").to_dict()])
     with pytest.raises(DropItem, match="duplicate_id"):
         dedup(crawler).process_item(article(id="baoyenbai:9"))
+
+
+def test_a_refresh_never_puts_an_older_archive_capture_over_a_page_fetched_live(crawler) -> None:
+    crawler.spider = SimpleNamespace(refresh=True)
+    live = article(fetched_at="2026-03-01T08:00:00+00:00", source="live")
+    dedup(crawler).store.upsert_many([live.to_dict()])
+    older = article(source="archive", archived_at="2023-10-15T02:15:00+00:00", title="Bản cũ")
+    with pytest.raises(DropItem, match="older_than_stored"):
+        dedup(crawler).process_item(older)
+    assert crawler.stats.get_value("dvk/dropped/older_than_stored") == 1
+    newer = article(source="archive", archived_at="2026-06-01T00:00:00+00:00", title="Bản mới")
+    assert dedup(crawler).process_item(newer) is newer  # the archive saw the page after we did
+    assert dedup(crawler).process_item(article(fetched_at="2026-12-01T00:00:00+00:00")).source == "live"
 
 
 def stored(crawler, *items: Article) -> list[Article]:

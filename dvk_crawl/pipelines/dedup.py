@@ -2,7 +2,10 @@
 
 Reads ``DVK_NEARDUP_THRESHOLD``. An id already stored (or passed earlier in this
 run) is dropped as ``duplicate_id`` — unless the spider runs with ``refresh=1``,
-when the stored record is updated. For every other article the stage computes its
+when the stored record is updated, but never by an older copy of its page: an archive
+capture taken before the stored record was fetched live is dropped as
+``older_than_stored`` (a ``-a source=archive -a refresh=1`` run would otherwise put
+years-old text over what the portal serves). For every other article the stage computes its
 MinHash signature and band keys (outside any lock: it is the costly part) and hands
 them to the store stage beside the item. The store stage links copies when it
 writes the batch (:class:`dvk_crawl.neardup.CopyLinker`): a body already stored
@@ -13,6 +16,7 @@ article of its copy group, so downstream users choose what to count.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -45,6 +49,8 @@ class DedupPipeline(Stage):
         adapter = ItemAdapter(item)
         try:
             self.pass_once(adapter["id"])
+            if self.refreshing and adapter.get("source") == "archive" and self.older_than_stored(adapter):
+                raise self.drop("older_than_stored", f"{adapter['id']} archived {adapter.get('archived_at')}")
         except StoreError as error:  # the crawl stops; this article is fetched again next run
             stop_for_store_error(self.crawler, error)
             raise self.drop("store_error", f"{adapter['id']} not stored: {error}") from None
@@ -60,6 +66,24 @@ class DedupPipeline(Stage):
             raise self.drop("duplicate_id", article_id)
         self.ids_this_run.add(article_id)
 
+    def older_than_stored(self, adapter: ItemAdapter) -> bool:
+        """Whether the stored record was fetched live after the archive took this capture."""
+        assert self.store is not None
+        stored = self.store.records_by_id([adapter["id"]])
+        if not stored or stored[0].get("source") != "live" or not adapter.get("archived_at"):
+            return False
+        captured, fetched = _moment(adapter["archived_at"]), _moment(stored[0].get("fetched_at"))
+        return captured is not None and fetched is not None and captured < fetched
+
     @property
     def refreshing(self) -> bool:
         return bool(getattr(self.crawler.spider, "refresh", False))
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO time of a record (``fetched_at``, ``archived_at``), zoned; None when unreadable."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
