@@ -251,6 +251,45 @@ def test_a_record_without_pointer_is_counted_and_skipped(kept: KeptStore, capsys
     assert kept.records() == records
 
 
+def test_a_record_without_pointer_never_gets_a_page_older_than_its_fetch(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Crawled again with DVK_WARC_ENABLED=0 after a crawl that kept the pages: the kept
+    page is older than the record's text, which must not be replaced by older content."""
+    records = kept.records()
+    newer = {
+        i: {**r, "page": None, "fetched_at": "2030-01-01T00:00:00+00:00", "title": "Bài đã sửa sau"}
+        for i, r in records.items()
+    }
+    kept.update(*newer.values())
+    assert reparse(kept, "--all-pages") == 0  # nothing is damaged: the records stay as they are
+    out = capsys.readouterr().out
+    assert counts(out, "skipped") == {"older_kept_page": len(records)}
+    assert kept.records() == newer
+
+
+def test_a_page_as_new_as_a_pointerless_record_is_attached_with_its_own_fetch_time_and_source(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The record's fetched_at and source then describe the page its text now comes from."""
+    records = kept.records()
+    r = next(iter(records.values()))
+    older = {
+        **r,
+        "page": None,
+        "fetched_at": "2020-01-01T00:00:00+00:00",
+        "source": "archive",
+        "archive": "wayback",
+        "archive_url": f"https://web.archive.org/web/20191231000000/{r['url']}",
+        "archived_at": "2019-12-31T00:00:00+00:00",
+    }
+    kept.update(older)
+    assert reparse(kept, "--all-pages") == 0
+    out = capsys.readouterr().out
+    assert "skipped" not in out
+    assert kept.records() == records  # fetched_at, source, archive fields and pointer: the page's
+
+
 def test_a_missing_warc_file_is_counted_and_the_exit_code_says_so(
     kept: KeptStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
