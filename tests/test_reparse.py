@@ -202,6 +202,11 @@ def test_all_pages_stores_an_archive_capture_as_the_archive_spider_does(
     assert record["archived_at"] == "2023-10-15T02:15:00+00:00"
     assert record["fetched_at"] == record["page"]["fetched_at"] == "2026-12-01T03:04:05+00:00"
     assert {k: record[k] for k in ("title", "text")} == {k: case.expected[k] for k in ("title", "text")}
+    assert record["archive"] == "wayback"
+    # Reparsed again: the archive fields are the crawl's to tell, not the page's.
+    assert reparse(kept) == 0
+    assert ": 0 records changed, 1 unchanged" in capsys.readouterr().out
+    assert kept.records()[_id(case)] == record
 
 
 def test_a_stored_article_no_keyword_matches_now_is_marked_irrelevant_not_left_or_deleted(

@@ -5,7 +5,7 @@ page it points at is read back from its WARC file, extracted as the crawl did
 (:func:`dvk_crawl.extract.extract_identified`, with the identity the crawl gave it) and
 run through the crawl's stages (:class:`~dvk_crawl.reparse.pipelines.OfflinePipelines`).
 What the page cannot tell again is carried over from the stored record: when and how
-it was fetched (``fetched_at``, ``source``, ``archive_url``, ``archived_at``) and where
+it was fetched (``fetched_at``, ``source``, ``archive``, ``archive_url``, ``archived_at``) and where
 it is kept. The result is compared field by field with the stored record; only a
 record that differs is written (dedup, store, feed), so a reparse with unchanged code
 writes nothing. ``duplicate_of`` is the store stage's to set and is not compared.
@@ -62,7 +62,7 @@ from dvk_crawl.reparse.pipelines import OfflinePipelines
 from dvk_crawl.warc import KeptPage
 
 # What the page cannot tell again: how and when the crawl got it, and where it is kept.
-CARRIED_FIELDS = ("fetched_at", "source", "archive_url", "archived_at", POINTER_FIELD)
+CARRIED_FIELDS = ("fetched_at", "source", "archive", "archive_url", "archived_at", POINTER_FIELD)
 # Where and when an archive took a page: none for a live page.
 ARCHIVE_FIELDS = ("archive", "archive_url", "archived_at")
 # Set by the store stage when the record is written, from the store's copy groups.
