@@ -380,6 +380,30 @@ def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture
     assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
 
 
+def test_bad_settings_are_one_line_before_any_lock(
+    kept: KeptStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As scrapy crawl says them, and before a portal's crawl lock is taken."""
+    short = tmp_path / "kw.txt"
+    short.write_text("của\nvà\n", encoding="utf-8")
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("", encoding="utf-8")
+    expected = {
+        "DVK_KEYWORDS_FILE=/nonexistent.txt": "/nonexistent.txt: keywords file not found (setting DVK_KEYWORDS_FILE)",
+        f"DVK_KEYWORDS_FILE={short}": f"{short}:2: keyword 'và' is too short to match reliably",
+        f"DVK_KEYWORDS_FILE={tmp_path}": f"{tmp_path}: a folder, not a keywords file (setting DVK_KEYWORDS_FILE)",
+        f"DVK_SEEDS_DIR={not_a_folder}": f"{not_a_folder}: not a folder (setting DVK_SEEDS_DIR)",
+        f"DVK_SEEDS_DIR={tmp_path / 'none'}": f"{tmp_path / 'none'}: no such folder (setting DVK_SEEDS_DIR)",
+        "DVK_MIN_BODY_CHARS=abc": "setting DVK_MIN_BODY_CHARS: invalid literal for int() with base 10: 'abc'",
+    }
+    for setting, message in expected.items():
+        for dry_run in (["--dry-run"], []):
+            assert reparse(kept, *dry_run, "-s", setting) == 2, setting
+            captured = capsys.readouterr()
+            assert captured.err == f"dvk-crawl: error: {message}\n"
+    assert not list(kept.data_dir.glob("*.lock"))
+
+
 # -- inspect --id and record from a kept page ---------------------------------------------
 
 

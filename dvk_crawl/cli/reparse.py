@@ -29,9 +29,11 @@ from dvk_crawl.cli.common import (
 )
 from dvk_crawl.cli.export import check_stored_portal
 from dvk_crawl.config import seeds_dir, validate_settings
+from dvk_crawl.keywords import SeedFileError, crawl_keywords
 from dvk_crawl.portals.registry import use_seeds_dir
 from dvk_crawl.reparse.core import ReparseOptions, Reparser, describe
 from dvk_crawl.reparse.pipelines import FeedWriteError, OfflinePipelines
+from dvk_crawl.seeds import portals_dir
 from dvk_crawl.store import ArticleStore
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 from dvk_crawl.storefiles import store_data_dir, store_feed_path
@@ -101,10 +103,21 @@ def crawl_settings(store_url: str, overrides: list[str]) -> Settings:
     settings.set("DVK_STORE_URL", store_url, priority="cmdline")
     try:
         validate_settings(settings)
-    except ValueError as error:
+        check_seeds(settings)
+    except ValueError as error:  # SeedFileError too: file and line, as scrapy crawl says it
         raise CliError(str(error)) from None
     use_seeds_dir(seeds_dir(settings))
     return settings
+
+
+def check_seeds(settings: Settings) -> None:
+    """The seeds folder and keywords file the pipelines will read, read now: a bad one is a
+    usage error before the store is opened or locked, not a traceback from a stage."""
+    directory = seeds_dir(settings)
+    portals_dir(directory)  # a file in the folder's place
+    if not directory.is_dir():
+        raise SeedFileError(f"{directory}: no such folder (setting DVK_SEEDS_DIR)")
+    crawl_keywords(settings)
 
 
 def lock_portals(store: ArticleStore, portals: list[str], url: str) -> list[CrawlLock]:
