@@ -324,6 +324,8 @@ def test_a_file_cut_by_a_crash_is_counted_and_its_whole_records_are_read(
     with kept.warc.open("ab") as warc:
         warc.write(whole[-3000:-1000])  # part of a record: a write the crash cut
     before = kept.records()
+    assert reparse(kept, "--dry-run", "--all-pages") == 0  # the check docs/provenance.md offers
+    assert counts(capsys.readouterr().out, "skipped") == {"cut_file_end": 1}
     assert reparse(kept, "--all-pages") == 0
     out = capsys.readouterr().out
     assert counts(out, "skipped") == {"cut_file_end": 1}

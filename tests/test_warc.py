@@ -142,6 +142,17 @@ def test_files_rotate_at_the_size_limit_and_each_starts_with_warcinfo(tmp_path: 
         assert read_page(tmp_path, pointer).url == f"https://baohatinh.vn/a-post{i}.html"
 
 
+def test_a_files_first_exchange_is_written_whatever_its_size(tmp_path: Path) -> None:
+    """DVK_WARC_MAX_SIZE bounds what a file takes after its first exchange, not that one."""
+    files = warc_files(tmp_path, max_size=6000)
+    big = files.write(exchange(url="https://baohatinh.vn/a-post1.html", body=os.urandom(9000)))
+    small = files.write(exchange(url="https://baohatinh.vn/a-post2.html"))
+    files.close()
+    first, second = warc_paths(tmp_path)
+    assert big["warc_file"] == first.relative_to(tmp_path).as_posix() and first.stat().st_size > 9000
+    assert small["warc_file"] == second.relative_to(tmp_path).as_posix()
+
+
 def test_a_file_of_another_crawl_is_never_appended_to(tmp_path: Path) -> None:
     folder = tmp_path / "warc" / "baohatinh"
     folder.mkdir(parents=True)
