@@ -354,9 +354,42 @@ def test_a_running_crawl_of_a_portal_keeps_a_reparse_off(kept: KeptStore, capsys
         finally:
             lock.release()
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith("dvk-crawl: error: a baohatinh crawl is running on"), err
+    assert len(err) == 1, err
+    assert err[0].startswith("dvk-crawl: error: a baohatinh crawl or another reparse is running on"), err
     assert reparse(kept) == 0
     assert kept.records() == records
+
+
+def test_a_reparse_where_no_page_could_be_read_says_so(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    records = kept.records()
+    kept.warc.unlink()
+    assert reparse(kept) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"reparsed 0 of {len(records)} pages in "), out
+    assert counts(out, "skipped") == {"missing_warc": len(records)}
+
+
+def test_an_interrupted_reparse_closes_its_records_before_the_store(
+    kept: KeptStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Else the store's record generator is finalised later, on a closed database
+    ("Exception ignored in <generator SqliteStore.iter_records>")."""
+    import gc
+    import sys
+
+    from dvk_crawl.reparse.core import Reparser
+
+    def interrupted(self: Reparser, records: Any, on_record: Any = None) -> Any:
+        next(iter(records))
+        raise KeyboardInterrupt
+
+    unraisable: list[Any] = []
+    monkeypatch.setattr(Reparser, "run", interrupted)
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    assert reparse(kept, "--workers", "1") == 130
+    gc.collect()
+    assert unraisable == []
+    assert capsys.readouterr().err == "dvk-crawl: interrupted\n"
 
 
 def test_a_feed_that_cannot_be_written_stops_the_reparse_with_one_line(
@@ -442,7 +475,7 @@ def test_inspect_id_errors_are_one_line(kept: KeptStore, capsys: pytest.CaptureF
     prefixes = [
         "no article baohatinh:1 in store",
         "pass a page (URL or FILE) or --id",
-        "baohatinh:259960 has no kept page",
+        "baohatinh:259960 has no kept page (stored before pages were kept, or crawled with DVK_WARC_ENABLED=0)",
         f"{kept.warc} ends at {record['page']['warc_offset'] + 500} bytes, inside the record",
     ]
     assert len(errors) == len(prefixes)
@@ -497,6 +530,22 @@ def test_record_from_a_kept_page_errors_are_one_line(kept: KeptStore, capsys: py
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
     assert "missing" in errors[2] and "no article baohatinh:1" in errors[3]
+
+
+@pytest.mark.parametrize(
+    ("where", "offset", "message"),
+    [
+        ("file", "-5", "--offset -5: a byte offset is 0 or more"),
+        ("folder", "0", "--warc {path} is a folder, not a WARC file"),
+    ],
+)
+def test_record_names_a_bad_warc_file_or_offset(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str], where: str, offset: str, message: str
+) -> None:
+    path = kept.warc if where == "file" else kept.warc.parent
+    fixtures = ["--fixtures-dir", str(kept.data_dir)]
+    assert main(["record", "--warc", str(path), "--offset", offset, "--portal", "baohatinh", *fixtures]) == 2
+    assert capsys.readouterr().err == f"dvk-crawl: error: {message.format(path=path)}\n"
 
 
 # -- a real crawl of a replica ---------------------------------------------------------------

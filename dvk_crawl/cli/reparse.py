@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,8 @@ def lock_portals(store: ArticleStore, portals: list[str], url: str) -> list[Craw
     except CrawlLockedError as holder:
         for lock in held:
             lock.release()
-        raise CliError(f"a {portal} crawl is running on {url} ({holder}): reparse once it ends") from None
+        running = f"a {portal} crawl or another reparse is running on {url} ({holder})"
+        raise CliError(f"{running}: reparse once it ends") from None
     return held
 
 
@@ -146,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
     options = ReparseOptions(args.portal, since, until, args.dry_run, args.all_pages)
     feed = None if args.dry_run else (store_feed_path(args.store) if args.feed is None else Path(args.feed))
     locks: list[CrawlLock] = []
+    records: Iterator[dict[str, Any]] | None = None
     try:
         check_stored_portal(reader, args.portal)
         if not args.dry_run:
@@ -168,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             pipelines.close()
     finally:
+        # An interrupted run: the store's record generator (its cursor) ends before its connection.
+        getattr(records, "close", lambda: None)()
         for lock in locks:
             lock.release()
         reader.close()

@@ -94,6 +94,8 @@ class Summary:
 
     dry_run: bool
     examined: int = 0
+    read: int = 0
+    """Pages read back and extracted (``examined`` less those skipped)."""
     unchanged: int = 0
     changed: int = 0
     new: int = 0
@@ -298,7 +300,9 @@ class Reparser:
         self.summary.examined += 1
         if outcome.skipped is not None:
             self.summary.skipped[outcome.skipped] += 1
-        elif outcome.dropped is not None:
+            return
+        self.summary.read += 1
+        if outcome.dropped is not None:
             self.summary.dropped[outcome.dropped] += 1
         elif not outcome.changes:
             self.summary.unchanged += 1
@@ -359,6 +363,7 @@ class Reparser:
         if record is None:
             self.summary.skipped[reason] += 1
             return
+        self.summary.read += 1
         record.update(archive_fields(page))
         record[POINTER_FIELD] = entry.pointer
         if not self.in_window(record.get("published_at")):
@@ -486,7 +491,8 @@ def describe(summary: Summary, elapsed: float) -> Iterator[str]:
     rate = f", {pages / elapsed:.0f} pages/s" if elapsed > 0 and pages else ""
     verb = "would change" if summary.dry_run else "changed"
     counts = f"{summary.changed} records {verb}, {summary.unchanged} unchanged"
-    yield f"reparsed {pages} pages in {elapsed:.1f}s{rate}: {counts}"
+    read = f"{pages}" if summary.read == pages else f"{summary.read} of {pages}"
+    yield f"reparsed {read} pages in {elapsed:.1f}s{rate}: {counts}"
     if summary.pages_scanned:
         yield f"  article pages in the WARC files: {summary.pages_scanned}"
     if summary.new or summary.new_dropped:
