@@ -319,7 +319,7 @@ def test_a_worker_does_not_start_beside_a_single_machine_crawl(
     finally:
         lock.release()
     assert result.returncode == 2, result.stderr[-2000:]
-    assert "another single-machine baohatinh crawl is running" in result.stderr
+    assert "another single-machine baohatinh crawl or a dvk-crawl reparse is running" in result.stderr
     assert "Traceback" not in result.stderr
 
 

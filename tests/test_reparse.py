@@ -202,6 +202,11 @@ def test_all_pages_stores_an_archive_capture_as_the_archive_spider_does(
     assert record["archived_at"] == "2023-10-15T02:15:00+00:00"
     assert record["fetched_at"] == record["page"]["fetched_at"] == "2026-12-01T03:04:05+00:00"
     assert {k: record[k] for k in ("title", "text")} == {k: case.expected[k] for k in ("title", "text")}
+    assert record["archive"] == "wayback"
+    # Reparsed again: the archive fields are the crawl's to tell, not the page's.
+    assert reparse(kept) == 0
+    assert ": 0 records changed, 1 unchanged" in capsys.readouterr().out
+    assert kept.records()[_id(case)] == record
 
 
 def test_a_stored_article_no_keyword_matches_now_is_marked_irrelevant_not_left_or_deleted(
@@ -251,6 +256,45 @@ def test_a_record_without_pointer_is_counted_and_skipped(kept: KeptStore, capsys
     assert kept.records() == records
 
 
+def test_a_record_without_pointer_never_gets_a_page_older_than_its_fetch(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Crawled again with DVK_WARC_ENABLED=0 after a crawl that kept the pages: the kept
+    page is older than the record's text, which must not be replaced by older content."""
+    records = kept.records()
+    newer = {
+        i: {**r, "page": None, "fetched_at": "2030-01-01T00:00:00+00:00", "title": "Bài đã sửa sau"}
+        for i, r in records.items()
+    }
+    kept.update(*newer.values())
+    assert reparse(kept, "--all-pages") == 0  # nothing is damaged: the records stay as they are
+    out = capsys.readouterr().out
+    assert counts(out, "skipped") == {"older_kept_page": len(records)}
+    assert kept.records() == newer
+
+
+def test_a_page_as_new_as_a_pointerless_record_is_attached_with_its_own_fetch_time_and_source(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The record's fetched_at and source then describe the page its text now comes from."""
+    records = kept.records()
+    r = next(iter(records.values()))
+    older = {
+        **r,
+        "page": None,
+        "fetched_at": "2020-01-01T00:00:00+00:00",
+        "source": "archive",
+        "archive": "wayback",
+        "archive_url": f"https://web.archive.org/web/20191231000000/{r['url']}",
+        "archived_at": "2019-12-31T00:00:00+00:00",
+    }
+    kept.update(older)
+    assert reparse(kept, "--all-pages") == 0
+    out = capsys.readouterr().out
+    assert "skipped" not in out
+    assert kept.records() == records  # fetched_at, source, archive fields and pointer: the page's
+
+
 def test_a_missing_warc_file_is_counted_and_the_exit_code_says_so(
     kept: KeptStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -280,6 +324,8 @@ def test_a_file_cut_by_a_crash_is_counted_and_its_whole_records_are_read(
     with kept.warc.open("ab") as warc:
         warc.write(whole[-3000:-1000])  # part of a record: a write the crash cut
     before = kept.records()
+    assert reparse(kept, "--dry-run", "--all-pages") == 0  # the check docs/provenance.md offers
+    assert counts(capsys.readouterr().out, "skipped") == {"cut_file_end": 1}
     assert reparse(kept, "--all-pages") == 0
     out = capsys.readouterr().out
     assert counts(out, "skipped") == {"cut_file_end": 1}
@@ -308,9 +354,42 @@ def test_a_running_crawl_of_a_portal_keeps_a_reparse_off(kept: KeptStore, capsys
         finally:
             lock.release()
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith("dvk-crawl: error: a baohatinh crawl is running on"), err
+    assert len(err) == 1, err
+    assert err[0].startswith("dvk-crawl: error: a baohatinh crawl or another reparse is running on"), err
     assert reparse(kept) == 0
     assert kept.records() == records
+
+
+def test_a_reparse_where_no_page_could_be_read_says_so(kept: KeptStore, capsys: pytest.CaptureFixture[str]) -> None:
+    records = kept.records()
+    kept.warc.unlink()
+    assert reparse(kept) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"reparsed 0 of {len(records)} pages in "), out
+    assert counts(out, "skipped") == {"missing_warc": len(records)}
+
+
+def test_an_interrupted_reparse_closes_its_records_before_the_store(
+    kept: KeptStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Else the store's record generator is finalised later, on a closed database
+    ("Exception ignored in <generator SqliteStore.iter_records>")."""
+    import gc
+    import sys
+
+    from dvk_crawl.reparse.core import Reparser
+
+    def interrupted(self: Reparser, records: Any, on_record: Any = None) -> Any:
+        next(iter(records))
+        raise KeyboardInterrupt
+
+    unraisable: list[Any] = []
+    monkeypatch.setattr(Reparser, "run", interrupted)
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    assert reparse(kept, "--workers", "1") == 130
+    gc.collect()
+    assert unraisable == []
+    assert capsys.readouterr().err == "dvk-crawl: interrupted\n"
 
 
 def test_a_feed_that_cannot_be_written_stops_the_reparse_with_one_line(
@@ -334,6 +413,30 @@ def test_bad_options_are_one_line(kept: KeptStore, capsys: pytest.CaptureFixture
     assert main(["reparse", "--store", f"sqlite:///{kept.data_dir / 'none.sqlite'}"]) == 2
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
+
+
+def test_bad_settings_are_one_line_before_any_lock(
+    kept: KeptStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As scrapy crawl says them, and before a portal's crawl lock is taken."""
+    short = tmp_path / "kw.txt"
+    short.write_text("của\nvà\n", encoding="utf-8")
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("", encoding="utf-8")
+    expected = {
+        "DVK_KEYWORDS_FILE=/nonexistent.txt": "/nonexistent.txt: keywords file not found (setting DVK_KEYWORDS_FILE)",
+        f"DVK_KEYWORDS_FILE={short}": f"{short}:2: keyword 'và' is too short to match reliably",
+        f"DVK_KEYWORDS_FILE={tmp_path}": f"{tmp_path}: a folder, not a keywords file (setting DVK_KEYWORDS_FILE)",
+        f"DVK_SEEDS_DIR={not_a_folder}": f"{not_a_folder}: not a folder (setting DVK_SEEDS_DIR)",
+        f"DVK_SEEDS_DIR={tmp_path / 'none'}": f"{tmp_path / 'none'}: no such folder (setting DVK_SEEDS_DIR)",
+        "DVK_MIN_BODY_CHARS=abc": "setting DVK_MIN_BODY_CHARS: invalid literal for int() with base 10: 'abc'",
+    }
+    for setting, message in expected.items():
+        for dry_run in (["--dry-run"], []):
+            assert reparse(kept, *dry_run, "-s", setting) == 2, setting
+            captured = capsys.readouterr()
+            assert captured.err == f"dvk-crawl: error: {message}\n"
+    assert not list(kept.data_dir.glob("*.lock"))
 
 
 # -- inspect --id and record from a kept page ---------------------------------------------
@@ -372,7 +475,7 @@ def test_inspect_id_errors_are_one_line(kept: KeptStore, capsys: pytest.CaptureF
     prefixes = [
         "no article baohatinh:1 in store",
         "pass a page (URL or FILE) or --id",
-        "baohatinh:259960 has no kept page",
+        "baohatinh:259960 has no kept page (stored before pages were kept, or crawled with DVK_WARC_ENABLED=0)",
         f"{kept.warc} ends at {record['page']['warc_offset'] + 500} bytes, inside the record",
     ]
     assert len(errors) == len(prefixes)
@@ -427,6 +530,22 @@ def test_record_from_a_kept_page_errors_are_one_line(kept: KeptStore, capsys: py
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 4 and all(line.startswith("dvk-crawl: error: ") for line in errors), errors
     assert "missing" in errors[2] and "no article baohatinh:1" in errors[3]
+
+
+@pytest.mark.parametrize(
+    ("where", "offset", "message"),
+    [
+        ("file", "-5", "--offset -5: a byte offset is 0 or more"),
+        ("folder", "0", "--warc {path} is a folder, not a WARC file"),
+    ],
+)
+def test_record_names_a_bad_warc_file_or_offset(
+    kept: KeptStore, capsys: pytest.CaptureFixture[str], where: str, offset: str, message: str
+) -> None:
+    path = kept.warc if where == "file" else kept.warc.parent
+    fixtures = ["--fixtures-dir", str(kept.data_dir)]
+    assert main(["record", "--warc", str(path), "--offset", offset, "--portal", "baohatinh", *fixtures]) == 2
+    assert capsys.readouterr().err == f"dvk-crawl: error: {message.format(path=path)}\n"
 
 
 # -- a real crawl of a replica ---------------------------------------------------------------

@@ -29,6 +29,7 @@ from dvk_crawl.cli.inspect import extract_page, rules_fired, stored_page
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.reparse.core import identity_of, live_url
 from dvk_crawl.reparse.kept import ORIGINAL_HEADER, UnreadablePageError, read_at
+from dvk_crawl.warc import KeptPage
 
 DEFAULT_FIXTURES_DIR = "tests/fixtures"
 PAGE_NAME = "page.html"
@@ -144,16 +145,27 @@ def kept_page(args: argparse.Namespace) -> Page:
             raise CliError(f"{args.article_id} is an article of {record['portal']}, not of {args.portal}")
         url, portal, warc_file = record["url"], record["portal"], pointer["warc_file"]
     else:
-        try:
-            kept = read_at(Path(args.warc), args.offset)
-        except UnreadablePageError as error:
-            raise CliError(f"{error} ({error.reason})") from None
+        kept = read_warc_at(Path(args.warc), args.offset)
         portal, warc_file = args.portal, args.warc
         site = get_portal(portal)
         identity = identity_of(site, kept.url, kept.warc_headers)
         url = identity.url if identity else live_url(site, kept.url, kept.warc_headers.get(ORIGINAL_HEADER))
     note = f"{NOTE}; recorded from the kept page {kept.record_id} ({warc_file})"
     return Page(url, portal, kept.body, kept.content_type, kept.fetched_at, note)
+
+
+def read_warc_at(path: Path, offset: int) -> KeptPage:
+    """The response record at ``--offset`` of ``--warc``, or one line saying what is wrong."""
+    if offset < 0:
+        raise CliError(f"--offset {offset}: a byte offset is 0 or more")
+    if path.is_dir():
+        raise CliError(f"--warc {path} is a folder, not a WARC file")
+    try:
+        return read_at(path, offset)
+    except UnreadablePageError as error:
+        raise CliError(f"{error} ({error.reason})") from None
+    except OSError as error:  # no permission, a device
+        raise CliError(f"cannot read --warc {path} at offset {offset}: {error.strerror or error}") from None
 
 
 def case_name(url: str) -> str:

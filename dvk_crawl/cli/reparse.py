@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from dvk_crawl.cli.common import (
 )
 from dvk_crawl.cli.export import check_stored_portal
 from dvk_crawl.config import seeds_dir, validate_settings
+from dvk_crawl.keywords import SeedFileError, crawl_keywords
 from dvk_crawl.portals.registry import use_seeds_dir
 from dvk_crawl.reparse.core import ReparseOptions, Reparser, describe
 from dvk_crawl.reparse.pipelines import FeedWriteError, OfflinePipelines
+from dvk_crawl.seeds import portals_dir
 from dvk_crawl.store import ArticleStore
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
 from dvk_crawl.storefiles import store_data_dir, store_feed_path
@@ -101,10 +104,21 @@ def crawl_settings(store_url: str, overrides: list[str]) -> Settings:
     settings.set("DVK_STORE_URL", store_url, priority="cmdline")
     try:
         validate_settings(settings)
-    except ValueError as error:
+        check_seeds(settings)
+    except ValueError as error:  # SeedFileError too: file and line, as scrapy crawl says it
         raise CliError(str(error)) from None
     use_seeds_dir(seeds_dir(settings))
     return settings
+
+
+def check_seeds(settings: Settings) -> None:
+    """The seeds folder and keywords file the pipelines will read, read now: a bad one is a
+    usage error before the store is opened or locked, not a traceback from a stage."""
+    directory = seeds_dir(settings)
+    portals_dir(directory)  # a file in the folder's place
+    if not directory.is_dir():
+        raise SeedFileError(f"{directory}: no such folder (setting DVK_SEEDS_DIR)")
+    crawl_keywords(settings)
 
 
 def lock_portals(store: ArticleStore, portals: list[str], url: str) -> list[CrawlLock]:
@@ -119,7 +133,8 @@ def lock_portals(store: ArticleStore, portals: list[str], url: str) -> list[Craw
     except CrawlLockedError as holder:
         for lock in held:
             lock.release()
-        raise CliError(f"a {portal} crawl is running on {url} ({holder}): reparse once it ends") from None
+        running = f"a {portal} crawl or another reparse is running on {url} ({holder})"
+        raise CliError(f"{running}: reparse once it ends") from None
     return held
 
 
@@ -133,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
     options = ReparseOptions(args.portal, since, until, args.dry_run, args.all_pages)
     feed = None if args.dry_run else (store_feed_path(args.store) if args.feed is None else Path(args.feed))
     locks: list[CrawlLock] = []
+    records: Iterator[dict[str, Any]] | None = None
     try:
         check_stored_portal(reader, args.portal)
         if not args.dry_run:
@@ -155,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             pipelines.close()
     finally:
+        # An interrupted run: the store's record generator (its cursor) ends before its connection.
+        getattr(records, "close", lambda: None)()
         for lock in locks:
             lock.release()
         reader.close()

@@ -154,7 +154,8 @@ class Command(ScrapyCrawlCommand):
         except CrawlLockedError as holder:
             kind = "single-machine " if distributed else ""
             raise UsageError(
-                f"another {kind}{spider_name} crawl is running on {display_url(url)} ({holder}); this one stops."
+                f"another {kind}{spider_name} crawl or a dvk-crawl reparse is running on {display_url(url)} ({holder});"
+                " this one stops."
                 " Let it finish, or give this crawl its own DVK_STORE_URL",
                 print_help=False,
             ) from None

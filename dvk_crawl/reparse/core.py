@@ -5,14 +5,17 @@ page it points at is read back from its WARC file, extracted as the crawl did
 (:func:`dvk_crawl.extract.extract_identified`, with the identity the crawl gave it) and
 run through the crawl's stages (:class:`~dvk_crawl.reparse.pipelines.OfflinePipelines`).
 What the page cannot tell again is carried over from the stored record: when and how
-it was fetched (``fetched_at``, ``source``, ``archive_url``, ``archived_at``) and where
+it was fetched (``fetched_at``, ``source``, ``archive``, ``archive_url``, ``archived_at``) and where
 it is kept. The result is compared field by field with the stored record; only a
 record that differs is written (dedup, store, feed), so a reparse with unchanged code
 writes nothing. ``duplicate_of`` is the store stage's to set and is not compared.
 
 With ``all_pages`` every article page in the WARC files is read too: a page whose
 article is not stored (dropped as not relevant before a keyword was added, say) goes
-through every stage like a newly crawled page and is stored if they keep it.
+through every stage like a newly crawled page and is stored if they keep it, and a
+stored record without a pointer gets its article's newest kept page, with that page's
+fetch time and source, unless the page is older than the record (``older_kept_page``):
+text from one fetch is never dated by another, nor replaced by older text.
 
 A stored record that matches no keyword now (one was taken off the list) is updated
 with ``relevant: false``; one the other stages now drop (a parser change empties its
@@ -59,13 +62,18 @@ from dvk_crawl.reparse.pipelines import OfflinePipelines
 from dvk_crawl.warc import KeptPage
 
 # What the page cannot tell again: how and when the crawl got it, and where it is kept.
-CARRIED_FIELDS = ("fetched_at", "source", "archive_url", "archived_at", POINTER_FIELD)
+CARRIED_FIELDS = ("fetched_at", "source", "archive", "archive_url", "archived_at", POINTER_FIELD)
+# Where and when an archive took a page: none for a live page.
+ARCHIVE_FIELDS = ("archive", "archive_url", "archived_at")
 # Set by the store stage when the record is written, from the store's copy groups.
 NOT_COMPARED = frozenset({"duplicate_of"})
 # A kept page that cannot be read back: the store points at something that is not there.
 DAMAGE_REASONS = frozenset(
     {"missing_warc", "truncated_record", "unreadable_record", "record_id_mismatch", "bad_pointer"}
 )
+# A record without a pointer whose article's newest kept page is older than the record's
+# own fetch (a later crawl with DVK_WARC_ENABLED=0): that page would put older text back.
+OLDER_KEPT_PAGE = "older_kept_page"
 # What language detection reads (dvk_crawl.derived.detect_article_language).
 LANGUAGE_INPUTS = ("title", "lead", "text")
 EXAMPLES = 5
@@ -86,6 +94,8 @@ class Summary:
 
     dry_run: bool
     examined: int = 0
+    read: int = 0
+    """Pages read back and extracted (``examined`` less those skipped)."""
     unchanged: int = 0
     changed: int = 0
     new: int = 0
@@ -154,21 +164,36 @@ class PageReader:
             page = read_kept(self.data_dir, pointer)
         except UnreadablePageError as error:
             return Outcome(skipped=error.reason)
+        found = pointer is fallback  # a page the scan found, not the one the record was made from
+        if found and fetched_before(page.fetched_at, stored.get("fetched_at")):
+            return Outcome(skipped=OLDER_KEPT_PAGE)
         identity = kept_identity(site, page, stored)
-        fresh, reason = extract_record(page, site, identity, stored.get("fetched_at") or page.fetched_at)
+        fetched_at = page.fetched_at if found else stored.get("fetched_at") or page.fetched_at
+        fresh, reason = extract_record(page, site, identity, fetched_at)
         if fresh is None:
             return Outcome(skipped=reason)
-        for name in CARRIED_FIELDS:
-            if name in stored:
-                fresh[name] = stored[name]
-        if not stored.get(POINTER_FIELD):  # read through a scan: the record now points at its page
+        if found:  # the record now points at its page, and says when and how that page was fetched
+            fresh.update(archive_fields(page))
             fresh[POINTER_FIELD] = pointer
+        else:
+            for name in CARRIED_FIELDS:
+                if name in stored:
+                    fresh[name] = stored[name]
         reuse_language(stored, fresh)
         try:
             fresh = self.derive(fresh)
         except Dropped as drop:
             return Outcome(dropped=drop.reason)
         return Outcome(fresh, tuple(differences(stored, fresh)))
+
+
+def fetched_before(page_fetched_at: str, record_fetched_at: str | None) -> bool:
+    """The page was fetched before the record's own fetch (compared to the second: WARC-Date
+    has whole seconds); a record without a fetch time has nothing a page could be older than."""
+    if not record_fetched_at:
+        return False
+    record_time = datetime.fromisoformat(record_fetched_at).replace(microsecond=0)
+    return datetime.fromisoformat(page_fetched_at) < record_time
 
 
 def extract_record(
@@ -275,7 +300,9 @@ class Reparser:
         self.summary.examined += 1
         if outcome.skipped is not None:
             self.summary.skipped[outcome.skipped] += 1
-        elif outcome.dropped is not None:
+            return
+        self.summary.read += 1
+        if outcome.dropped is not None:
             self.summary.dropped[outcome.dropped] += 1
         elif not outcome.changes:
             self.summary.unchanged += 1
@@ -336,6 +363,7 @@ class Reparser:
         if record is None:
             self.summary.skipped[reason] += 1
             return
+        self.summary.read += 1
         record.update(archive_fields(page))
         record[POINTER_FIELD] = entry.pointer
         if not self.in_window(record.get("published_at")):
@@ -436,13 +464,16 @@ def stored_identity(site: Portal, stored: dict[str, Any]) -> Identity:
 
 
 def archive_fields(page: KeptPage) -> dict[str, Any]:
-    """``source`` and, for an archive capture, where people view it and when it was taken."""
+    """When the page was fetched, its ``source`` and, for an archive capture, which archive
+    holds it, where people view it and when it was taken (docs/provenance.md)."""
     capture = capture_of(page.url)
     if capture is None:
-        return {"source": "live"}
+        return {"fetched_at": page.fetched_at, "source": "live"} | dict.fromkeys(ARCHIVE_FIELDS)
     parts = urlsplit(page.url)
     return {
+        "fetched_at": page.fetched_at,
         "source": "archive",
+        "archive": capture.archive,
         "archive_url": playback_url(f"{parts.scheme}://{parts.netloc}", capture),
         "archived_at": capture.archived_at,
     }
@@ -460,7 +491,8 @@ def describe(summary: Summary, elapsed: float) -> Iterator[str]:
     rate = f", {pages / elapsed:.0f} pages/s" if elapsed > 0 and pages else ""
     verb = "would change" if summary.dry_run else "changed"
     counts = f"{summary.changed} records {verb}, {summary.unchanged} unchanged"
-    yield f"reparsed {pages} pages in {elapsed:.1f}s{rate}: {counts}"
+    read = f"{pages}" if summary.read == pages else f"{summary.read} of {pages}"
+    yield f"reparsed {read} pages in {elapsed:.1f}s{rate}: {counts}"
     if summary.pages_scanned:
         yield f"  article pages in the WARC files: {summary.pages_scanned}"
     if summary.new or summary.new_dropped:

@@ -53,7 +53,10 @@ def pointer_of(record: dict[str, Any]) -> dict[str, Any]:
     """The record's page pointer, or a ``no_pointer``/``bad_pointer`` error."""
     page = record.get(POINTER_FIELD)
     if not page:
-        raise UnreadablePageError(NO_POINTER, f"{record.get('id')} has no kept page (stored before pages were kept)")
+        raise UnreadablePageError(
+            NO_POINTER,
+            f"{record.get('id')} has no kept page (stored before pages were kept, or crawled with DVK_WARC_ENABLED=0)",
+        )
     if not isinstance(page, dict) or any(key not in page for key in POINTER_KEYS):
         keys = ", ".join(POINTER_KEYS)
         raise UnreadablePageError(BAD_POINTER, f"{record.get('id')}: page pointer {page!r} lacks one of {keys}")

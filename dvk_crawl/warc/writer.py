@@ -3,8 +3,8 @@
 One :class:`WarcFiles` per crawl appends to ``<store data dir>/warc/<spider>/<run>-NNNNN.warc.gz``:
 a ``warcinfo`` record opens each file, then every exchange is a ``response`` record
 followed by its ``request`` record (``WARC-Concurrent-To`` the response), each record
-its own gzip member. A file grows to ``max_size`` bytes at most (unless one exchange
-alone is larger), then the next serial number starts.
+its own gzip member. A file takes its first exchange whatever its size, and each
+further one only if it then stays within ``max_size`` bytes; else the next serial number starts.
 
 Crash safety: the two records of an exchange are built in memory and appended to the
 file in one go, whole or not at all (:func:`dvk_crawl.feeds.append_whole`), and with
@@ -13,8 +13,10 @@ file even if the process is killed next. A record cut by a crash (power loss, a 
 filled by another process) can only be the last one; the reader skips it.
 
 What goes in is what Scrapy's downloader returned (see :mod:`dvk_crawl.warc.middleware`
-and docs/provenance.md): the body as received (still content-encoded), the headers
-as received but for case and ``Transfer-Encoding`` (the body is already de-chunked).
+and docs/provenance.md): the body still content-encoded but de-chunked, and the headers
+Scrapy's HTTP client hands on, written byte for byte: without the connection-control
+headers (``Transfer-Encoding``, ``Connection``, …), which the client keeps to itself, so
+no reader de-chunks the body again.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ from dvk_crawl.feeds import append_whole
 SUFFIX = ".warc.gz"
 DVK_HEADER = "WARC-Dvk-"
 """Prefix of the WARC header fields dvk_crawl adds (docs/provenance.md lists them)."""
-# The body Scrapy hands on is de-chunked: a reader that saw this header would de-chunk it again.
-RENAMED_HEADERS = {"transfer-encoding": "X-Dvk-Orig-Transfer-Encoding"}
 
 
 class PagePointer(TypedDict):
@@ -105,8 +105,7 @@ def response_headers(exchange: Exchange) -> StatusAndHeaders:
         reason = HTTPStatus(exchange.status).phrase
     except ValueError:
         reason = ""
-    headers = [(RENAMED_HEADERS.get(name.lower(), name), value) for name, value in exchange.response_headers]
-    return RawHeaders(f"{exchange.status} {reason}".rstrip(), headers, protocol=exchange.protocol)
+    return RawHeaders(f"{exchange.status} {reason}".rstrip(), exchange.response_headers, protocol=exchange.protocol)
 
 
 def request_headers(exchange: Exchange) -> StatusAndHeaders:
