@@ -76,16 +76,24 @@ _DATE = r"(?P<day>\d{1,2})[/\-.](?P<month>\d{1,2})[/\-.](?P<year>\d{4})"
 _TIME = r"(?P<hour>\d{1,2})[:h](?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?"
 _DATE_THEN_TIME = re.compile(_DATE + r"(?:[^\d]{1,12}?" + _TIME + r")?")
 _TIME_THEN_DATE = re.compile(_TIME + r"[^\d]{1,30}?" + _DATE)
+# The spelt-out date of a date line, after its weekday ("Thứ hai, ngày 06 tháng 5 năm 2024
+# 07:45"). Only after a weekday: prose is full of "ngày 25 tháng 9 năm 2023" about other days.
+_WEEKDAY_SPELT_DATE = re.compile(
+    r"(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|Chủ\s+nhật)\s*[,\-–]?\s*(?:ngày\s+)?"
+    r"(?P<day>\d{1,2})\s+tháng\s+(?P<month>\d{1,2})\s*(?:,\s*|\s+)năm\s+(?P<year>\d{4})"
+    r"(?:[^\d]{1,12}?" + _TIME + r")?",
+    re.IGNORECASE,
+)
 
 
 def parse_vietnamese_datetime(text: str) -> PublicationTime | None:
     """Find the first date (and its time, before or after it) in a visible date line.
 
     Handles "04/08/2023 20:15", "Thứ hai, 4/3/2024 | 2:26:47 PM",
-    "9:17, Thứ Ba, 1-12-2020", "Thứ Tư, 04/03/2026-08:48" and NukeViet's
-    "Thứ năm - 12/06/2025 09:15".
+    "9:17, Thứ Ba, 1-12-2020", "Thứ Tư, 04/03/2026-08:48", NukeViet's
+    "Thứ năm - 12/06/2025 09:15" and the spelt-out "Thứ hai, ngày 06 tháng 5 năm 2024 07:45".
     """
-    for pattern in (_TIME_THEN_DATE, _DATE_THEN_TIME):
+    for pattern in (_TIME_THEN_DATE, _DATE_THEN_TIME, _WEEKDAY_SPELT_DATE):
         match = pattern.search(text)
         if match:
             result = _from_match(match.groupdict())

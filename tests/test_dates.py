@@ -28,6 +28,9 @@ from dvk_crawl.dates import (
         ("Thứ năm - 12/06/2025 09:15", "2025-06-12T09:15:00+07:00", "minute"),
         ("Chủ nhật - 01/12/2024 17:05", "2024-12-01T17:05:00+07:00", "minute"),
         ("12/06/2025 09:15:07 AM", "2025-06-12T09:15:07+07:00", "second"),
+        # The spelt-out date line, after its weekday
+        ("Thứ hai, ngày 06 tháng 5 năm 2024", "2024-05-06T00:00:00+07:00", "day"),
+        ("Chủ nhật, 12 tháng 05, năm 2024 - 07:45", "2024-05-12T07:45:00+07:00", "minute"),
     ],
 )
 def test_vietnamese_date_lines(text: str, iso: str, precision: str) -> None:
@@ -36,7 +39,10 @@ def test_vietnamese_date_lines(text: str, iso: str, precision: str) -> None:
     assert (parsed.isoformat(), parsed.precision) == (iso, precision)
 
 
-@pytest.mark.parametrize("text", ["", "Cập nhật", "31/02/2023 10:00", "không có ngày"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "Cập nhật", "31/02/2023 10:00", "không có ngày", "Theo đó, ngày 25 tháng 9 năm 2023, hội nghị"],
+)
 def test_no_date_or_impossible_date_gives_none(text: str) -> None:
     assert parse_vietnamese_datetime(text) is None
 
