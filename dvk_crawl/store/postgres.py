@@ -37,6 +37,7 @@ from dvk_crawl.store.base import (
     StoreError,
     article_rows,
     check_rows,
+    gone_outcomes,
     record_filter_sql,
 )
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
@@ -348,9 +349,9 @@ class PostgresStore(ArticleStore):
 
     def gone_ids(self, portal: str) -> set[str]:
         rows = self._rows(
-            "SELECT id FROM visits WHERE portal = %s AND outcome IN ('http_404', 'http_410', 'empty')"
+            "SELECT id FROM visits WHERE portal = %s AND outcome = ANY(%s)"
             " EXCEPT SELECT id FROM articles WHERE portal = %s",
-            (portal, portal),
+            (portal, list(gone_outcomes()), portal),
         )
         return {row[0] for row in rows}
 

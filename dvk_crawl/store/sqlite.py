@@ -23,6 +23,7 @@ from dvk_crawl.store.base import (
     StoreError,
     article_rows,
     check_rows,
+    gone_outcomes,
     record_filter_sql,
 )
 from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
@@ -334,10 +335,12 @@ class SqliteStore(ArticleStore):
         return {row[0] for row in rows}
 
     def gone_ids(self, portal: str) -> set[str]:
+        outcomes = gone_outcomes()
+        marks = ", ".join("?" * len(outcomes))
         rows = self.db.execute(
-            "SELECT id FROM visits WHERE portal = ? AND outcome IN ('http_404', 'http_410', 'empty')"
+            f"SELECT id FROM visits WHERE portal = ? AND outcome IN ({marks})"
             " EXCEPT SELECT id FROM articles WHERE portal = ?",
-            (portal, portal),
+            (portal, *outcomes, portal),
         )
         return {row[0] for row in rows}
 
