@@ -12,9 +12,9 @@ portals)::
 ``sites=`` takes names of the table, ``all`` (every one of them), or a name the table
 lacks: with ``site_url``, a well-formed sub-domain label (RFC 1123: letters, digits and
 inner hyphens, at most 63) is tried under the template and the log says so; a malformed
-one is an error. Without ``sites=``, ``default_sites`` (when the file has it) or the
-whole table; an empty ``default_sites`` selects no sub-site: the file's start points are
-used as they stand (Quảng Ngãi's province and member portal listings).
+one is an error. Every name is checked, beside ``all`` too. Without ``sites=``,
+``default_sites`` (when the file has it) or the whole table; an empty ``default_sites``
+selects no sub-site: the file's start points are used as they stand (Quảng Ngãi's province and member portal listings).
 
 A selected site's start points carry its name (``meta["dvk_site"]``): a site whose every
 start point failed is named in the run's outcome (:mod:`dvk_crawl.extensions.runreport`).
@@ -66,11 +66,12 @@ def select_sites(table: SiteTable, requested: str | None, portal_id: str = "<por
     if not names:
         default = table.default if table.default is not None else tuple(table.sites)
         return SiteSelection({name: table.sites[name] for name in default})
-    if ALL in names:
-        return SiteSelection(dict(table.sites))
-    chosen: dict[str, str] = {}
+    # ``all`` is every listed site; the other names are checked all the same.
+    chosen: dict[str, str] = dict(table.sites) if ALL in names else {}
     guessed: list[str] = []
     for name in dict.fromkeys(names):
+        if name == ALL:
+            continue
         if name in table.sites:
             chosen[name] = table.sites[name]
             continue

@@ -48,6 +48,20 @@ def test_without_sites_the_default_list_is_crawled_and_all_means_every_listed_si
     assert set(select_sites(QUANGNGAI, "all").sites) >= {"minhlong", "binhson", "lyson"}
 
 
+@pytest.mark.parametrize("requested", ["all,Bad_Name!!,ubmttqvn", "Bad_Name!!,all", "all,ubmttqvn"])
+def test_all_does_not_excuse_the_other_names(requested: str) -> None:
+    with pytest.raises(SiteSelectionError):
+        select_sites(QUANGTRI, requested, "quangtri")
+    with pytest.raises(SpiderArgumentError):
+        spider_class("quangtri").check_arguments({"sites": requested}, get_crawler().settings)
+
+
+def test_all_with_an_unlisted_name_takes_every_listed_site_and_tries_that_one() -> None:
+    selection = select_sites(QUANGTRI, "all,xa-cam-hieu")
+    assert selection.sites == {**QUANGTRI.sites, "xa-cam-hieu": "https://xa-cam-hieu.quangtri.gov.vn"}
+    assert selection.guessed == ("xa-cam-hieu",)
+
+
 def test_listed_names_map_to_their_base_urls() -> None:
     selection = select_sites(QUANGTRI, "hailang, GioLinh,hailang")
     assert selection.sites == {
