@@ -19,10 +19,10 @@ from dvk_crawl.portals import get_portal
 from dvk_crawl.replica.server import ReplicaServer
 from dvk_crawl.replica.wayback import serve_wayback
 from dvk_crawl.seeds import load_portal_file
-from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites
+from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites, site_search
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_crawl
 from tests.test_archive import MINH_LONG, archive_crawl, cdx_params
 
 QUANGTRI = get_portal("quangtri").seeds.site_table
@@ -46,6 +46,15 @@ def test_without_sites_the_default_list_is_crawled_and_all_means_every_listed_si
     # an empty default_sites picks no sub-site: the file's plain start points stand
     assert select_sites(QUANGNGAI, None).sites == {}
     assert set(select_sites(QUANGNGAI, "all").sites) >= {"minhlong", "binhson", "lyson"}
+
+
+def test_all_takes_the_province_s_own_site_of_every_multi_site_portal() -> None:
+    # The province site is a [sites] entry wherever the portal has one: `all` and `www` take it.
+    assert select_sites(QUANGNGAI, "all").sites["www"] == "https://quangngai.gov.vn"
+    assert select_sites(QUANGNGAI, "www").sites == {"www": "https://quangngai.gov.vn"}
+    assert select_sites(QUANGNGAI, "www").guessed == ()
+    assert select_sites(QUANGTRI, "all").sites["www"] == "https://www.quangtri.gov.vn"
+    assert get_portal("quangbinh").seeds.site_table.sites["www"] == "https://www.quangbinh.gov.vn"
 
 
 @pytest.mark.parametrize("requested", ["all,Bad_Name!!,ubmttqvn", "Bad_Name!!,all", "all,ubmttqvn"])
@@ -130,6 +139,48 @@ def test_quangngai_member_sites_live_on_the_new_platform_and_in_the_archive_on_l
     ]
     archive = make_spider("quangngai", sites="binhson", source="archive")
     assert archive.archive.targets() == ["https://binhson.quangngai.gov.vn/", "https://quangngai.gov.vn/web/binhson/"]
+
+
+def test_the_quangngai_province_site_takes_its_own_start_points_and_its_whole_host_in_the_archive() -> None:
+    live = make_spider("quangngai", sites="www")
+    assert [r.url for r in live.start_points()] == [
+        "https://quangngai.gov.vn/sitemap.xml",
+        "https://quangngai.gov.vn/tin-tuc/tin-tu-cac-so-nganh-dia-phuong",
+        "https://quangngai.gov.vn/tin-tuc",  # https://{site}.quangngai.gov.vn/tin-tuc on its own host
+    ]
+    # /web/{site}/ names a member portal's Liferay site: not the province's (portal-qni)
+    archive = make_spider("quangngai", sites="www", source="archive")
+    assert archive.archive.targets() == ["https://quangngai.gov.vn/"]
+
+
+def test_the_site_search_belongs_to_the_site_on_its_host() -> None:
+    search = get_portal("quangngai").seeds.search
+    assert site_search(search, {"www": "https://quangngai.gov.vn"}) == search
+    assert site_search(search, {"minhlong": "https://minhlong.quangngai.gov.vn"}) is None
+    assert site_search(None, {"www": "https://quangngai.gov.vn"}) is None
+
+
+@pytest.mark.slow
+def test_sites_all_stores_what_the_default_crawl_stores(replicas: dict[str, str], tmp_path: Path) -> None:
+    """Exhaustive: the province's own site (``www``) brings its listing back into ``all``."""
+    expected = json.loads((ROOT / "dvk_crawl/replica/sites/quangngai/expected.json").read_text(encoding="utf-8"))
+    args = ("-a", "sites=all", "-a", "discovery=exhaustive")
+    result = run_crawl("quangngai", replicas["quangngai"], tmp_path, *args)
+    assert result.returncode == 0, result.output[-3000:]
+    assert {r["id"] for r in result.records()} >= set(expected["stored_ids"])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="PortalSpider.site_start_points (spiders/base.py, not ours to edit) does not yet ask"
+    " dvk_crawl.sites.site_search for the selected site: the search-only article is missed",
+)
+def test_targeted_sites_all_stores_what_the_default_crawl_stores(replicas: dict[str, str], tmp_path: Path) -> None:
+    default = run_crawl("quangngai", replicas["quangngai"], tmp_path / "default")
+    every = run_crawl("quangngai", replicas["quangngai"], tmp_path / "all", "-a", "sites=all")
+    assert default.returncode == every.returncode == 0, every.output[-3000:]
+    assert {r["id"] for r in every.records()} >= {r["id"] for r in default.records()}
 
 
 def test_quangngai_without_sites_keeps_its_plain_start_points() -> None:

@@ -161,7 +161,7 @@ class ArchiveDiscovery:
             # Per site: the archive prefixes on its host or written with {site} (Quảng Ngãi's
             # https://quangngai.gov.vn/web/{site}/), else the whole site.
             prefixes = [site_urls(seeds.archive, {name: base}) or [base] for name, base in spider.sites.items()]
-            return list(dict.fromkeys(url for urls in prefixes for url in urls))
+            return without_covered(list(dict.fromkeys(url for urls in prefixes for url in urls)))
         if without_templates(seeds.archive):
             return list(without_templates(seeds.archive))
         urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *seeds.evidence_listings, *filter(None, [seeds.search])]
@@ -439,3 +439,13 @@ class ArchiveDiscovery:
             yield self.capture_request(key, fallbacks)
             return
         self.spider.count_drop(reason if is_transient(reason) else "no_usable_capture", url, key)
+
+
+def without_covered(prefixes: list[str]) -> list[str]:
+    """The prefixes no other one covers: with the province's whole host
+    (``https://quangngai.gov.vn/``), its ``/web/minhlong/`` would list the same captures again."""
+    return [
+        url
+        for url in prefixes
+        if not any(url != other and url.startswith(other) for other in prefixes if other.endswith("/"))
+    ]
