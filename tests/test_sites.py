@@ -304,6 +304,29 @@ def test_an_unresolvable_site_fails_alone_with_a_line_naming_it(tmp_path: Path) 
 
 
 @pytest.mark.slow
+def test_a_guessed_site_the_archive_has_no_capture_of_is_named_and_fails_the_run(
+    replicas: dict[str, str], tmp_path: Path
+) -> None:
+    """``sites=foo,trieuphong`` with ``source=archive``: foo is not in the file and the archive
+    holds nothing under it, as live would find no host: one line names it, exit code 1; the
+    other site is crawled. A listed site without captures (binhson, below) is no failure."""
+    with serve_wayback() as wayback:
+        result = run_crawl(
+            "quangtri", replicas["quangtri"], tmp_path,
+            "-a", "source=archive", "-a", "archives=wayback", "-a", "sites=foo,trieuphong",
+            "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}", "-s", "DVK_WAYBACK_CDX_PER_MINUTE=0",
+            "-s", "DVK_WAYBACK_CAPTURES_PER_MINUTE=0", "-s", "DVK_ARCHIVE_BACKOFF_SECONDS=0",
+        )  # fmt: skip
+    assert result.returncode == 1, result.output[-3000:]
+    line = "WARNING: site foo (https://foo.quangtri.gov.vn, not in seeds/portals/quangtri.toml): the archive holds no"
+    assert line in result.output
+    run = result.run_file()
+    assert run["discovery"]["sites_failed"] == {"foo": ["no_captures"]}
+    assert run["complete"] is False and "foo (no_captures)" in run["incomplete_because"]
+    assert result.records()  # trieuphong's articles
+
+
+@pytest.mark.slow
 def test_member_portals_by_name_come_back_from_the_archive_under_both_their_prefixes(
     replicas: dict[str, str], tmp_path: Path
 ) -> None:
