@@ -140,7 +140,7 @@ class ArchiveDiscovery:
             crawler.signals.connect(self.live_item_dropped, signal=signals.item_dropped)
         if not spider.refresh:
             # A page gone from the live site (404, empty portlet) may be in the archive.
-            self.skip_ids = spider.seen_ids - crawler_store(crawler).gone_ids(spider.portal.id)
+            self.skip_ids = spider.seen_ids - crawler_store(crawler).gone_ids(spider.portal.id, GONE_REASONS)
 
     @property
     def bases(self) -> list[str]:

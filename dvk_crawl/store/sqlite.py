@@ -23,7 +23,6 @@ from dvk_crawl.store.base import (
     StoreError,
     article_rows,
     check_rows,
-    gone_outcomes,
     record_filter_sql,
 )
 from dvk_crawl.store.lock import CrawlLock, sqlite_crawl_lock
@@ -334,8 +333,8 @@ class SqliteStore(ArticleStore):
         )
         return {row[0] for row in rows}
 
-    def gone_ids(self, portal: str) -> set[str]:
-        outcomes = gone_outcomes()
+    def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
+        outcomes = tuple(outcomes)
         marks = ", ".join("?" * len(outcomes))
         rows = self.db.execute(
             f"SELECT id FROM visits WHERE portal = ? AND outcome IN ({marks})"
