@@ -9,12 +9,13 @@ portals)::
     www = "https://www.quangtri.gov.vn"
     hailang = "https://hailang.quangtri.gov.vn"     # inferred
 
-``sites=`` takes names of the table, ``all`` (every one of them), or a name the table
-lacks: with ``site_url``, a well-formed sub-domain label (RFC 1123: letters, digits and
-inner hyphens, at most 63) is tried under the template and the log says so; a malformed
-one is an error. Without ``sites=``, ``default_sites`` (when the file has it) or the
-whole table; an empty ``default_sites`` selects no sub-site: the file's start points are
-used as they stand (Quảng Ngãi's province and member portal listings).
+``sites=`` takes names of the table, ``all`` (every one of them: the province's own site
+is an entry of the table, ``www``, like any other), or a name the table lacks: with
+``site_url``, a well-formed sub-domain label (RFC 1123: letters, digits and inner hyphens,
+at most 63) is tried under the template and the log says so; a malformed one is an error.
+Every name is checked, beside ``all`` too. Without ``sites=``, ``default_sites`` (when the
+file has it) or the whole table; an empty ``default_sites`` selects no sub-site: the file's
+start points are used as they stand (Quảng Ngãi's province and member portal listings).
 
 A selected site's start points carry its name (``meta["dvk_site"]``): a site whose every
 start point failed is named in the run's outcome (:mod:`dvk_crawl.extensions.runreport`).
@@ -66,11 +67,12 @@ def select_sites(table: SiteTable, requested: str | None, portal_id: str = "<por
     if not names:
         default = table.default if table.default is not None else tuple(table.sites)
         return SiteSelection({name: table.sites[name] for name in default})
-    if ALL in names:
-        return SiteSelection(dict(table.sites))
-    chosen: dict[str, str] = {}
+    # ``all`` is every listed site; the other names are checked all the same.
+    chosen: dict[str, str] = dict(table.sites) if ALL in names else {}
     guessed: list[str] = []
     for name in dict.fromkeys(names):
+        if name == ALL:
+            continue
         if name in table.sites:
             chosen[name] = table.sites[name]
             continue
@@ -98,26 +100,41 @@ def guess_site(table: SiteTable, name: str, requested: str, portal_id: str) -> s
     return base
 
 
-def expand_site_urls(urls: tuple[str, ...], sites: dict[str, str]) -> list[str]:
-    """Start points for the selected sites: a URL with ``{site}`` once per site, others as they are."""
-    expanded: list[str] = []
-    for url in urls:
-        if SITE_PLACEHOLDER in url:
-            expanded += [url.replace(SITE_PLACEHOLDER, name) for name in sites]
-        else:
-            expanded.append(url)
-    return list(dict.fromkeys(expanded))
-
-
 def without_templates(urls: tuple[str, ...]) -> tuple[str, ...]:
     """The URLs that name no ``{site}``: the start points of a crawl without a site selection."""
     return tuple(url for url in urls if SITE_PLACEHOLDER not in url)
 
 
 def site_urls(urls: tuple[str, ...], site: dict[str, str]) -> list[str]:
-    """One site's (``{name: base}``) URLs among ``urls``: those on its host and those written with ``{site}``."""
-    (base,) = site.values()
-    host = urlsplit(base).hostname
+    """One site's (``{name: base}``) URLs among ``urls``: those on its host and those written with ``{site}``.
+
+    A site whose host is not named after it (the province's own site in ``[sites]``:
+    ``www = "https://quangngai.gov.vn"``) takes a ``{site}`` URL on its own host
+    (``https://{site}.quangngai.gov.vn/tin-tuc`` → ``https://quangngai.gov.vn/tin-tuc``), and no
+    URL that puts the name in the path (``/web/{site}/``: its Liferay name is another)."""
+    ((name, base),) = site.items()
+    host = urlsplit(base).hostname or ""
     plain = [url for url in urls if SITE_PLACEHOLDER not in url and urlsplit(url).hostname == host]
-    templated = tuple(url for url in urls if SITE_PLACEHOLDER in url)
-    return list(dict.fromkeys([*plain, *expand_site_urls(templated, site)]))
+    templated = [_site_url(url, name, base) for url in urls if SITE_PLACEHOLDER in url]
+    return list(dict.fromkeys([*plain, *filter(None, templated)]))
+
+
+def _site_url(url: str, name: str, base: str) -> str | None:
+    """``url`` (with ``{site}``) for the site ``name`` at ``base``; None when it does not apply."""
+    expanded = url.replace(SITE_PLACEHOLDER, name)
+    base_parts = urlsplit(base)
+    if (base_parts.hostname or "").split(".")[0] == name:
+        return expanded
+    if SITE_PLACEHOLDER in urlsplit(url).path or SITE_PLACEHOLDER in urlsplit(url).query:
+        return None
+    return urlsplit(expanded)._replace(scheme=base_parts.scheme, netloc=base_parts.netloc).geturl()
+
+
+def site_search(search: str | None, site: dict[str, str]) -> str | None:
+    """The portal's site search (``…?q={keyword}``) when it is on this site's host, else None:
+    a crawl of the province's own site (``sites=www``, ``all``) needs it as much as one without
+    ``sites=`` (what only the search finds is otherwise missed)."""
+    ((_, base),) = site.items()
+    if search and urlsplit(search).hostname == urlsplit(base).hostname:
+        return search
+    return None

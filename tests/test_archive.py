@@ -31,7 +31,7 @@ from dvk_crawl.archive.spider import capture_problem
 from dvk_crawl.dates import VIETNAM
 from dvk_crawl.downloadermiddlewares.archive_backoff import ArchiveBackoffMiddleware
 from dvk_crawl.downloadermiddlewares.retry_after import retry_after_seconds
-from dvk_crawl.outcomes import is_transient
+from dvk_crawl.outcomes import GONE_REASONS, is_transient
 from dvk_crawl.record import Article, validate_record
 from dvk_crawl.replica.server import SITES_DIR, ReplicaServer
 from dvk_crawl.replica.wayback import NO_FAULTS, WaybackServer, serve_wayback
@@ -172,7 +172,23 @@ def test_pages_gone_live_are_left_to_the_archive_until_stored(tmp_path: Path) ->
             id="quangtri:4", portal="quangtri", province="Quảng Trị", url="https://x.vn/4", title="t", text="b"
         )
         store.upsert_many([record.to_dict()])  # recovered from the archive since
-        assert store.gone_ids("quangtri") == {"quangtri:1", "quangtri:2"}
+        assert store.gone_ids("quangtri", GONE_REASONS) == {"quangtri:1", "quangtri:2"}
+
+
+def test_an_archive_crawl_tries_every_page_found_gone_live(tmp_path: Path) -> None:
+    """Seen (final) visits are skipped, except those of a reason outcomes.GONE_REASONS names:
+    an article dropped live as unrendered_template may have a good copy in the archive."""
+    url = f"sqlite:///{tmp_path / 'dvk.sqlite'}"
+    reasons = sorted(GONE_REASONS | {"not_relevant"})
+    with open_store(url) as store:
+        for reason in reasons:
+            store.add_visit(
+                f"quangtri:{reason}", "quangtri", reason, f"https://www.quangtri.gov.vn/{reason}", final=True
+            )
+    spidercls = spider_class("quangtri")
+    spider = spidercls.from_crawler(get_crawler(spidercls, {"DVK_STORE_URL": url}), source="archive")
+    assert spider.seen_ids == {f"quangtri:{reason}" for reason in reasons}
+    assert spider.archive.skip_ids == {"quangtri:not_relevant"}
 
 
 # -- politeness ---------------------------------------------------------------------

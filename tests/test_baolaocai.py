@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from dvk_crawl.dates import VIETNAM, PublicationTime
 from dvk_crawl.portals import get_portal
 from dvk_crawl.replica.server import SITES_DIR
 from dvk_crawl.spiders import spider_class
@@ -49,6 +51,9 @@ def test_the_portal_is_in_lao_cai_with_no_former_province_of_its_own() -> None:
     assert (PORTAL.name, PORTAL.province, PORTAL.former_province) == ("Báo Lào Cai", "Lào Cai", None)
 
 
+AFTER_MERGER = PublicationTime(datetime(2025, 9, 1, tzinfo=VIETNAM), "day")
+
+
 @pytest.mark.parametrize(
     ("text", "former"),
     [
@@ -61,7 +66,7 @@ def test_the_portal_is_in_lao_cai_with_no_former_province_of_its_own() -> None:
     ],
 )
 def test_articles_from_former_yen_bai_are_marked(text: str, former: str | None) -> None:
-    assert PORTAL.former_province_of(text) == former
+    assert PORTAL.former_province_of(text, AFTER_MERGER) == former
 
 
 @pytest.fixture
@@ -107,8 +112,8 @@ def test_former_province_needs_the_place_name_not_the_phrase() -> None:
     from dvk_crawl.portals import get_portal
 
     portal = get_portal("baolaocai")
-    assert portal.former_province_of("Đoàn công tác thăm huyện Yên Bình.") == "Yên Bái"
-    assert portal.former_province_of("Người dân Bát Xát có cuộc sống yên bình.") is None
+    assert portal.former_province_of("Đoàn công tác thăm huyện Yên Bình.", AFTER_MERGER) == "Yên Bái"
+    assert portal.former_province_of("Người dân Bát Xát có cuộc sống yên bình.", AFTER_MERGER) is None
 
 
 def test_before_the_merger_naming_yen_bai_is_about_a_neighbour() -> None:

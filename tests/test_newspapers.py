@@ -44,6 +44,13 @@ QT, QN, QB = "https://baoquangtri.vn", "https://baoquangngai.vn", "https://baoqu
         ("baoquangbinh", f"{QB}/chinh-tri/202405/dong-hoi-nhan-rong-mo-hinh-dan-van-kheo-2218771/", "2218771"),
         ("baoquangbinh", f"{QB}/chinh-tri/202405/dong-hoi-2218771", "2218771"),
         ("baoquangbinh", f"{QB}/chinh-tri/", None),
+        ("baoquangbinh", "http://www.baoquangbinh.vn/chinh-tri/202405/dong-hoi-2218771/", "2218771"),
+        # anchored on the paper's host and article path: no other host, sub-domain or upload
+        ("baoquangbinh", "https://evil.com/chinh-tri/202405/x-123/", None),
+        ("baoquangbinh", "https://en.baoquangbinh.vn/chinh-tri/202405/x-123/", None),
+        ("baoquangbinh", "https://cdn.baoquangbinh.vn/chinh-tri/202405/x-123/", None),
+        ("baoquangbinh", f"{QB}/wp-content/uploads/202405/x-123/", None),
+        ("baoquangbinh", f"{QB}/202405/x-123/", None),
     ],
 )
 def test_the_article_id_is_the_key(portal: str, url: str, key: str | None) -> None:

@@ -19,10 +19,10 @@ from dvk_crawl.portals import get_portal
 from dvk_crawl.replica.server import ReplicaServer
 from dvk_crawl.replica.wayback import serve_wayback
 from dvk_crawl.seeds import load_portal_file
-from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites
+from dvk_crawl.sites import SiteSelectionError, SiteTable, select_sites, site_search
 from dvk_crawl.spiders import spider_class
 from dvk_crawl.spiders.base import PortalSpider, SpiderArgumentError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_crawl
 from tests.test_archive import MINH_LONG, archive_crawl, cdx_params
 
 QUANGTRI = get_portal("quangtri").seeds.site_table
@@ -46,6 +46,29 @@ def test_without_sites_the_default_list_is_crawled_and_all_means_every_listed_si
     # an empty default_sites picks no sub-site: the file's plain start points stand
     assert select_sites(QUANGNGAI, None).sites == {}
     assert set(select_sites(QUANGNGAI, "all").sites) >= {"minhlong", "binhson", "lyson"}
+
+
+def test_all_takes_the_province_s_own_site_of_every_multi_site_portal() -> None:
+    # The province site is a [sites] entry wherever the portal has one: `all` and `www` take it.
+    assert select_sites(QUANGNGAI, "all").sites["www"] == "https://quangngai.gov.vn"
+    assert select_sites(QUANGNGAI, "www").sites == {"www": "https://quangngai.gov.vn"}
+    assert select_sites(QUANGNGAI, "www").guessed == ()
+    assert select_sites(QUANGTRI, "all").sites["www"] == "https://www.quangtri.gov.vn"
+    assert get_portal("quangbinh").seeds.site_table.sites["www"] == "https://www.quangbinh.gov.vn"
+
+
+@pytest.mark.parametrize("requested", ["all,Bad_Name!!,ubmttqvn", "Bad_Name!!,all", "all,ubmttqvn"])
+def test_all_does_not_excuse_the_other_names(requested: str) -> None:
+    with pytest.raises(SiteSelectionError):
+        select_sites(QUANGTRI, requested, "quangtri")
+    with pytest.raises(SpiderArgumentError):
+        spider_class("quangtri").check_arguments({"sites": requested}, get_crawler().settings)
+
+
+def test_all_with_an_unlisted_name_takes_every_listed_site_and_tries_that_one() -> None:
+    selection = select_sites(QUANGTRI, "all,xa-cam-hieu")
+    assert selection.sites == {**QUANGTRI.sites, "xa-cam-hieu": "https://xa-cam-hieu.quangtri.gov.vn"}
+    assert selection.guessed == ("xa-cam-hieu",)
 
 
 def test_listed_names_map_to_their_base_urls() -> None:
@@ -128,6 +151,48 @@ def test_quangngai_member_sites_live_on_the_new_platform_and_in_the_archive_on_l
     ]
     archive = make_spider("quangngai", sites="binhson", source="archive")
     assert archive.archive.targets() == ["https://binhson.quangngai.gov.vn/", "https://quangngai.gov.vn/web/binhson/"]
+
+
+def test_the_quangngai_province_site_takes_its_own_start_points_and_its_whole_host_in_the_archive() -> None:
+    live = make_spider("quangngai", sites="www")
+    assert [r.url for r in live.start_points()] == [
+        "https://quangngai.gov.vn/sitemap.xml",
+        "https://quangngai.gov.vn/tin-tuc/tin-tu-cac-so-nganh-dia-phuong",
+        "https://quangngai.gov.vn/tin-tuc",  # https://{site}.quangngai.gov.vn/tin-tuc on its own host
+    ]
+    # /web/{site}/ names a member portal's Liferay site: not the province's (portal-qni)
+    archive = make_spider("quangngai", sites="www", source="archive")
+    assert archive.archive.targets() == ["https://quangngai.gov.vn/"]
+
+
+def test_the_site_search_belongs_to_the_site_on_its_host() -> None:
+    search = get_portal("quangngai").seeds.search
+    assert site_search(search, {"www": "https://quangngai.gov.vn"}) == search
+    assert site_search(search, {"minhlong": "https://minhlong.quangngai.gov.vn"}) is None
+    assert site_search(None, {"www": "https://quangngai.gov.vn"}) is None
+
+
+@pytest.mark.slow
+def test_sites_all_stores_what_the_default_crawl_stores(replicas: dict[str, str], tmp_path: Path) -> None:
+    """Exhaustive: the province's own site (``www``) brings its listing back into ``all``."""
+    expected = json.loads((ROOT / "dvk_crawl/replica/sites/quangngai/expected.json").read_text(encoding="utf-8"))
+    args = ("-a", "sites=all", "-a", "discovery=exhaustive")
+    result = run_crawl("quangngai", replicas["quangngai"], tmp_path, *args)
+    assert result.returncode == 0, result.output[-3000:]
+    assert {r["id"] for r in result.records()} >= set(expected["stored_ids"])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="PortalSpider.site_start_points (spiders/base.py, not ours to edit) does not yet ask"
+    " dvk_crawl.sites.site_search for the selected site: the search-only article is missed",
+)
+def test_targeted_sites_all_stores_what_the_default_crawl_stores(replicas: dict[str, str], tmp_path: Path) -> None:
+    default = run_crawl("quangngai", replicas["quangngai"], tmp_path / "default")
+    every = run_crawl("quangngai", replicas["quangngai"], tmp_path / "all", "-a", "sites=all")
+    assert default.returncode == every.returncode == 0, every.output[-3000:]
+    assert {r["id"] for r in every.records()} >= {r["id"] for r in default.records()}
 
 
 def test_quangngai_without_sites_keeps_its_plain_start_points() -> None:
@@ -248,6 +313,29 @@ def test_an_unresolvable_site_fails_alone_with_a_line_naming_it(tmp_path: Path) 
     assert run["complete"] is False and "nowhere" in run["incomplete_because"]
     assert run["discovery"]["sites_failed"] == {"nowhere": ["dns_error"]}
     assert run["stats"]["dvk/discovery/sites/ok/start_points"] == run["discovery"]["start_points_answered"] == 1
+
+
+@pytest.mark.slow
+def test_a_guessed_site_the_archive_has_no_capture_of_is_named_and_fails_the_run(
+    replicas: dict[str, str], tmp_path: Path
+) -> None:
+    """``sites=foo,trieuphong`` with ``source=archive``: foo is not in the file and the archive
+    holds nothing under it, as live would find no host: one line names it, exit code 1; the
+    other site is crawled. A listed site without captures (binhson, below) is no failure."""
+    with serve_wayback() as wayback:
+        result = run_crawl(
+            "quangtri", replicas["quangtri"], tmp_path,
+            "-a", "source=archive", "-a", "archives=wayback", "-a", "sites=foo,trieuphong",
+            "-s", f"DVK_ARCHIVE_BASE_URL={wayback.base_url}", "-s", "DVK_WAYBACK_CDX_PER_MINUTE=0",
+            "-s", "DVK_WAYBACK_CAPTURES_PER_MINUTE=0", "-s", "DVK_ARCHIVE_BACKOFF_SECONDS=0",
+        )  # fmt: skip
+    assert result.returncode == 1, result.output[-3000:]
+    line = "WARNING: site foo (https://foo.quangtri.gov.vn, not in seeds/portals/quangtri.toml): the archive holds no"
+    assert line in result.output
+    run = result.run_file()
+    assert run["discovery"]["sites_failed"] == {"foo": ["no_captures"]}
+    assert run["complete"] is False and "foo (no_captures)" in run["incomplete_because"]
+    assert result.records()  # trieuphong's articles
 
 
 @pytest.mark.slow

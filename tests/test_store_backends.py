@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from dvk_crawl.outcomes import GONE_REASONS
 from dvk_crawl.store import ArticleStore, StoreError, open_store
 from dvk_crawl.store.base import TABLES
 from dvk_crawl.store.lock import CrawlLockedError
@@ -243,8 +244,16 @@ def test_gone_ids_are_pages_found_gone_and_not_stored(store: ArticleStore) -> No
     store.add_visit("a:2", "a", "http_410", "https://a.vn/2")
     store.add_visit("a:3", "a", "empty", "https://a.vn/3")
     store.add_visit("a:4", "a", "not_relevant", "https://a.vn/4")
+    store.add_visit("a:6", "a", "unrendered_template", "https://a.vn/6")
     store.add_visit("b:5", "b", "http_404", "https://b.vn/5")
-    assert store.gone_ids("a") == {"a:2", "a:3"}
+    assert store.gone_ids("a", GONE_REASONS) == {"a:2", "a:3", "a:6"}
+
+
+def test_gone_ids_are_the_visits_with_the_outcomes_asked_for(store: ArticleStore) -> None:
+    for number, reason in enumerate(["http_404", "unrendered_template", "not_relevant"]):
+        store.add_visit(f"a:{number}", "a", reason, f"https://a.vn/{number}")
+    assert store.gone_ids("a", ["unrendered_template", "not_relevant"]) == {"a:1", "a:2"}
+    assert store.gone_ids("a", []) == set()
 
 
 def test_runs_newest_first(store: ArticleStore) -> None:

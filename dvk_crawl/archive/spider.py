@@ -140,7 +140,7 @@ class ArchiveDiscovery:
             crawler.signals.connect(self.live_item_dropped, signal=signals.item_dropped)
         if not spider.refresh:
             # A page gone from the live site (404, empty portlet) may be in the archive.
-            self.skip_ids = spider.seen_ids - crawler_store(crawler).gone_ids(spider.portal.id)
+            self.skip_ids = spider.seen_ids - crawler_store(crawler).gone_ids(spider.portal.id, GONE_REASONS)
 
     @property
     def bases(self) -> list[str]:
@@ -161,7 +161,7 @@ class ArchiveDiscovery:
             # Per site: the archive prefixes on its host or written with {site} (Quảng Ngãi's
             # https://quangngai.gov.vn/web/{site}/), else the whole site.
             prefixes = [site_urls(seeds.archive, {name: base}) or [base] for name, base in spider.sites.items()]
-            return list(dict.fromkeys(url for urls in prefixes for url in urls))
+            return without_covered(list(dict.fromkeys(url for urls in prefixes for url in urls)))
         if without_templates(seeds.archive):
             return list(without_templates(seeds.archive))
         urls = [*seeds.rss, *seeds.sitemaps, *seeds.listings, *seeds.evidence_listings, *filter(None, [seeds.search])]
@@ -192,6 +192,7 @@ class ArchiveDiscovery:
             requests = list(self.start_points())
         elif state["phase"] == "cdx":
             state["phase"] = "captures"
+            self.name_empty_guessed_sites()
             requests = list(self.capture_requests(state["captures"]))
             state["captures"] = {}
         else:
@@ -237,6 +238,7 @@ class ArchiveDiscovery:
             self.spider.count_drop("bad_cdx_answer", response.url)
             return
         self.spider.count("archive/cdx_pages")
+        self.listed(target, len(page.rows))
         for row in page.rows:
             self.add_capture(row)
         # The same key again would list the same page for ever.
@@ -277,17 +279,23 @@ class ArchiveDiscovery:
                 yield self.index_request(query.url(), "pages", crawl=crawl.id, target=target)
 
     def parse_num_pages(self, response: Response, crawl: str, target: str) -> Iterator[scrapy.Request]:
-        if response.status == 404:
+        if response.status == 404:  # the crawl does not hold the host: an empty listing
+            self.listed(target, 0)
             return
         query = IndexQuery(self.cc_index, crawl, cdx_target(target), self.spider.window.since, self.spider.window.until)
-        for page in range(parse_num_pages(response.body)):
-            yield self.index_request(query.url(page), "page", crawl=crawl)
+        pages = parse_num_pages(response.body)
+        self.listed(target, 0)
+        for page in range(pages):
+            yield self.index_request(query.url(page), "page", crawl=crawl, target=target)
 
-    def parse_index_page(self, response: Response, crawl: str) -> Iterator[scrapy.Request]:
+    def parse_index_page(self, response: Response, crawl: str, target: str = "") -> Iterator[scrapy.Request]:
         if response.status == 404:
             return
         self.spider.count("archive/cdx_pages")
-        for row in parse_index_page(response.body):
+        rows = parse_index_page(response.body)
+        if target:  # a request queued by an older version (JOBDIR) names none
+            self.listed(target, len(rows))
+        for row in rows:
             if row.get("status", "200") != "200" or "html" not in row.get("mime", "text/html"):
                 self.spider.count("archive/captures_listed")
                 self.spider.count("archive/captures_not_html_200")  # a redirect, an error, an image: no page
@@ -302,6 +310,36 @@ class ArchiveDiscovery:
         yield from ()
 
     # -- listed captures ----------------------------------------------------------
+
+    def listed(self, target: str, rows: int) -> None:
+        """An archive answered for ``target`` with ``rows`` captures (of any kind)."""
+        counts = self.state.setdefault("listed", {})
+        counts[target] = counts.get(target, 0) + rows
+
+    def name_empty_guessed_sites(self) -> None:
+        """A site ``-a sites=`` named that the portal file lacks, and of which every archive
+        answered with no capture at all, is named: a misspelt name is as likely as a site never
+        archived. Live, such a site fails for want of a host; here it is counted the same way
+        (``discovery/sites/<name>/failed/no_captures``), so the run names it and exits 1. A listed
+        site without captures is no failure: the file says it exists."""
+        spider, counts = self.spider, self.state.get("listed", {})
+        targets = set(self.targets())
+        for name, base in spider.sites.items():
+            if name in spider.seeds.site_table.sites:
+                continue
+            prefixes = site_urls(spider.seeds.archive, {name: base}) or [base]
+            # Unanswered (a failed listing: the run is incomplete anyway) or listed under another
+            # site's prefix: nothing shows the archive lacks it.
+            if not all(prefix in targets and prefix in counts for prefix in prefixes):
+                continue
+            if any(counts[prefix] for prefix in prefixes):
+                continue
+            spider.logger.warning(
+                "site %s (%s, not in seeds/portals/%s.toml): the archive holds no capture of it;"
+                " is the name right?", name, base, spider.portal.id,
+            )  # fmt: skip
+            spider.count(f"discovery/sites/{name}/start_points")
+            spider.count(f"discovery/sites/{name}/failed/no_captures")
 
     def add_capture(self, row: dict[str, str], crawl: str = "", warc: tuple[str, int, int] | None = None) -> None:
         """Keep a listed capture under its article key; anything else is counted and left."""
@@ -439,3 +477,13 @@ class ArchiveDiscovery:
             yield self.capture_request(key, fallbacks)
             return
         self.spider.count_drop(reason if is_transient(reason) else "no_usable_capture", url, key)
+
+
+def without_covered(prefixes: list[str]) -> list[str]:
+    """The prefixes no other one covers: with the province's whole host
+    (``https://quangngai.gov.vn/``), its ``/web/minhlong/`` would list the same captures again."""
+    return [
+        url
+        for url in prefixes
+        if not any(url != other and url.startswith(other) for other in prefixes if other.endswith("/"))
+    ]

@@ -53,11 +53,16 @@ class Portal:
     """The family's reading of a listing item's date; None: the spider's generic one."""
 
     def former_province_of(self, text: str, published: PublicationTime | None = None) -> str | None:
-        """The pre-merger province of an article; markers count only for articles after the merger
-        (before it, a Lào Cai article naming Yên Bái was about a neighbour)."""
+        """The pre-merger province of an article: the portal's own, else one a marker names.
+
+        Conservative, since a wrong value is wrong research data: markers count only for an
+        article dated after the merger (before it, a Lào Cai article naming Yên Bái was about a
+        neighbour; an undated one could be either), and only as a place, written after a
+        place-type word ("huyện Minh Hóa", "xã Đăk Glei", "khu vực Văn Chấn") or before an
+        English one ("Minh Hóa district"): "ông Nguyễn Minh Hóa" is a person."""
         if self.former_province:
             return self.former_province
-        if published is not None and published.moment < MERGER:
+        if published is None or published.moment < MERGER:
             return None
         text = normalize_line(text)
         for province, places in self.former_province_markers:
@@ -80,8 +85,27 @@ class Portal:
 MERGER = datetime(2025, 7, 1, tzinfo=VIETNAM)
 
 
+# Words that make the name after them a place: the administrative units (old and new map),
+# their Party committees ("Huyện ủy Minh Hóa") and "khu vực" ("khu vực Văn Chấn cũ").
+_PLACE_BEFORE = (
+    r"tỉnh|huyện|thị xã|thành phố|tp\.?|xã|phường|thị trấn|khu vực|địa bàn"
+    r"|(?:tỉnh|huyện|thị|thành|đảng) (?:ủy|uỷ)"
+)
+# English ones after it ("Minh Hóa district").
+_PLACE_AFTER = r"province|district|town|city|commune|ward"
+
+
 def _names_place(text: str, place: str) -> bool:
-    """Whether the text names the place: any case but all lower ("Yên Bình", "YÊN BÌNH";
-    not "cuộc sống yên bình", where the words mean "peaceful")."""
-    pattern = re.compile(rf"(?<!\w){re.escape(normalize_line(place))}(?!\w)", re.IGNORECASE)
-    return any(match.group(0) != match.group(0).lower() for match in pattern.finditer(text))
+    """Whether the text names the place as a place: after a place-type word ("huyện Yên Bình"),
+    in any case but all lower ("YÊN BÌNH"; not "cuộc sống yên bình", where the words mean
+    "peaceful"), and not a person's name ("ông Nguyễn Minh Hóa": no place-type word)."""
+    name = re.escape(normalize_line(place))
+    pattern = re.compile(
+        rf"(?<!\w)(?:(?:{_PLACE_BEFORE})\s+(?P<after>{name})(?!\w)|(?P<before>{name})\s+(?:{_PLACE_AFTER})(?!\w))",
+        re.IGNORECASE,
+    )
+    for match in pattern.finditer(text):
+        named = match.group("after") or match.group("before")
+        if named != named.lower():
+            return True
+    return False

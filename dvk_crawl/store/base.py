@@ -254,9 +254,11 @@ class ArticleStore(ABC):
         ``before`` (an ISO time like a run's ``finished_at``): only ids stored, or whose
         visit became final, then or earlier, i.e. what an earlier complete run already knew."""
 
-    def gone_ids(self, portal: str) -> set[str]:
-        """Ids visited and found gone (``http_404``, ``http_410``, ``empty``) and not stored:
-        a web archive may still hold them. A store that cannot tell returns none."""
+    def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
+        """Ids visited with one of ``outcomes`` and not stored: a web archive may still hold
+        them. The caller names what "gone" is (``dvk_crawl.outcomes.GONE_REASONS``, their one
+        owner, which the store cannot import: outcomes reaches the store through crawlstore).
+        A store that cannot tell returns none."""
         return set()
 
     # -- run history -----------------------------------------------------------------

@@ -346,11 +346,11 @@ class PostgresStore(ArticleStore):
                                          "now": now, "final_at": now if final else None,
                                          "confirms_before": confirms_before})  # fmt: skip
 
-    def gone_ids(self, portal: str) -> set[str]:
+    def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
         rows = self._rows(
-            "SELECT id FROM visits WHERE portal = %s AND outcome IN ('http_404', 'http_410', 'empty')"
+            "SELECT id FROM visits WHERE portal = %s AND outcome = ANY(%s)"
             " EXCEPT SELECT id FROM articles WHERE portal = %s",
-            (portal, portal),
+            (portal, list(outcomes), portal),
         )
         return {row[0] for row in rows}
 

@@ -333,11 +333,13 @@ class SqliteStore(ArticleStore):
         )
         return {row[0] for row in rows}
 
-    def gone_ids(self, portal: str) -> set[str]:
+    def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
+        outcomes = tuple(outcomes)
+        marks = ", ".join("?" * len(outcomes))
         rows = self.db.execute(
-            "SELECT id FROM visits WHERE portal = ? AND outcome IN ('http_404', 'http_410', 'empty')"
+            f"SELECT id FROM visits WHERE portal = ? AND outcome IN ({marks})"
             " EXCEPT SELECT id FROM articles WHERE portal = ?",
-            (portal, portal),
+            (portal, *outcomes, portal),
         )
         return {row[0] for row in rows}
 
