@@ -70,7 +70,14 @@ from dvk_crawl.portals.portal import Portal
 from dvk_crawl.portals.registry import get_portal, load_portal, use_seeds_dir
 from dvk_crawl.record import Article
 from dvk_crawl.seeds import PortalSeeds
-from dvk_crawl.sites import SiteSelection, SiteSelectionError, select_sites, site_urls, without_templates
+from dvk_crawl.sites import (
+    SiteSelection,
+    SiteSelectionError,
+    select_sites,
+    site_search,
+    site_urls,
+    without_templates,
+)
 from dvk_crawl.spiders.addresses import PortalAddresses
 from dvk_crawl.spiders.listings import ListingReader, machine_date
 from dvk_crawl.spiders.window import CrawlWindow, parse_lastmod
@@ -312,10 +319,17 @@ class PortalSpider(scrapy.Spider):
             yield self.discovery_request(url, self.parse_listing, page=1)
         for url in self.seeds.evidence_listings:
             yield self.discovery_request(url, self.parse_listing, page=1, evidence=CAMPAIGN_LISTING)
-        if self.seeds.search:
-            for keyword in self.keywords.phrases:
-                search = self.seeds.search.format(keyword=keyword)
-                yield self.discovery_request(search, self.parse_listing, page=1, evidence=SEARCH)
+        for url, callback, cb_kwargs in self.search_start_points(self.seeds.search):
+            yield self.discovery_request(url, callback, **cb_kwargs)
+
+    def search_start_points(self, search: str | None) -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
+        """The site search (``…?q={keyword}``), once per keyword, each followed to its last page."""
+        if not search:
+            return []
+        return [
+            (search.format(keyword=keyword), self.parse_listing, {"page": 1, "evidence": SEARCH})
+            for keyword in self.keywords.phrases
+        ]
 
     def site_start_points(self) -> Iterator[scrapy.Request]:
         """Per selected sub-site: its start points (on its host, or written with ``{site}``),
@@ -339,6 +353,7 @@ class PortalSpider(scrapy.Spider):
                     (url, self.parse_listing, {"page": 1, "evidence": CAMPAIGN_LISTING})
                     for url in site_urls(self.seeds.evidence_listings, site)
                 ),
+                *self.search_start_points(site_search(self.seeds.search, site)),
             ]
             for url, callback, cb_kwargs in starts:
                 fetched_at = self.addresses.fetch_url(url)
