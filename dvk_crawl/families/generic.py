@@ -324,7 +324,8 @@ class GenericParser(ArticleParser):
 @dataclass(frozen=True)
 class PatternUrlRule:
     """A portal file's own article URL rule: ``article_url``, a regular expression searched in
-    the canonical URL whose group ``key`` (else the whole match) is the article key. A group
+    the canonical URL whose group ``key`` is the article key (:func:`url_rule` refuses a rule
+    without one, or whose key can be empty). A group
     ``site`` prefixes it (``<site>/<key>``): for an estate of sites whose ids are per site
     (``(?P<site>[a-z0-9-]+)[.]kontum[.]gov[.]vn/…-(?P<key>[0-9]+)$``).
 
@@ -338,7 +339,7 @@ class PatternUrlRule:
         if match is None:
             return None
         groups = match.groupdict()
-        key = groups.get("key") or match.group(0)
+        key = groups["key"]
         return f"{groups['site'].lower()}/{key}" if groups.get("site") else key
 
     def canonicalize(self, url: str) -> str:
@@ -347,11 +348,56 @@ class PatternUrlRule:
 
 
 def url_rule(article_url: str) -> PatternUrlRule:
-    """``[family_options] article_url = "-(?P<key>\\d+)\\.html?$"``: the portal says which URLs are articles."""
+    """``[family_options] article_url = "-(?P<key>\\d+)\\.html?$"``: the portal says which URLs are articles.
+
+    The rule must name its key ``(?P<key>…)``, and the key must not match an empty text: a
+    rule without it once gave ids such as ``ninhbinh:-103.html`` (the whole match), and a key
+    that can be empty gives every such article the same id, merging them."""
     try:
-        return PatternUrlRule(re.compile(article_url))
+        pattern = re.compile(article_url)
     except re.error as error:
         raise ValueError(f"article_url {article_url!r} is not a regular expression: {error}") from None
+    if "key" not in pattern.groupindex:
+        named = f" (its groups: {', '.join(pattern.groupindex)})" if pattern.groupindex else ""
+        raise ValueError(
+            f"article_url {article_url!r} has no group named key{named}: write the article's id in the URL as"
+            r" (?P<key>…), e.g. '-(?P<key>\d+)\.html$'"
+        )
+    if _may_be_empty(_group_text(article_url, "key")):
+        raise ValueError(
+            f"article_url {article_url!r}: its group key can match an empty text, which would give every such"
+            r" article the same id; make it match at least one character (\d+, not \d*)"
+        )
+    return PatternUrlRule(pattern)
+
+
+def _group_text(pattern: str, name: str) -> str:
+    """The text of the named group ``(?P<name>…)`` of a valid pattern (escapes and brackets skipped)."""
+    start = pattern.index(f"(?P<{name}>") + len(f"(?P<{name}>")
+    depth, index, in_class = 1, start, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 2 if pattern[index + 1 : index + 3] == "^]" else 1 if pattern[index + 1 : index + 2] == "]" else 0
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth == 0:
+                return pattern[start:index]
+        index += 1
+    return pattern[start:]
+
+
+def _may_be_empty(group: str) -> bool:
+    """Whether a group's pattern matches the empty text (one that refers to other groups is let through)."""
+    try:
+        return re.fullmatch(group, "") is not None
+    except re.error:
+        return False
 
 
 FAMILY = Family(name="generic", parsers=(GenericParser,), url_rule=url_rule)
