@@ -100,7 +100,7 @@ class GenericParser(ArticleParser):
     """A "Đọc thêm" heading: it and the teasers after it go (as an element and as a paragraph)."""
     _RELATED_WORDS = (
         r"(?:Tin|Các tin|Bài|Bài viết) (?:liên quan|cùng chuyên mục|khác|đã đưa|mới(?: nhất)?|đọc nhiều|xem nhiều)"
-        r"|Thống kê truy cập|Đọc nhiều|Xem nhiều|Có thể bạn quan tâm"
+        r"|Cùng chuyên mục|Thống kê truy cập|Đọc nhiều|Xem nhiều|Có thể bạn quan tâm"
     )
     RELATED_HEADING: ClassVar[re.Pattern[str]] = re.compile(rf"^\s*(?:{_RELATED_WORDS})\s*:?\s*$", re.IGNORECASE)
     """A "Tin liên quan" heading (or "Tin cùng chuyên mục", "Các tin khác" …): it and all after it go."""
@@ -225,13 +225,37 @@ class GenericParser(ArticleParser):
         return self._bold_sapo
 
     def published_at(self) -> PublicationTime | None:
+        """The article's own metadata, then its ``<time>`` and the date line after the headline:
+        never a date of page chrome or of a teaser box ("Đọc thêm", "Tin khác" and the other
+        ``TAIL_MARKERS``), which dates another article."""
+        times = [t for t in self.page.xpath(f"//time{_OUTSIDE_CHROME}") if t.root not in self._teaser_nodes]
         return self.first_time(self.meta("article:published_time")) or self.first_time(
             self.json_ld_value("datePublished"),
             self.meta("datePublished"),
-            *self.page.xpath(f"//time{_OUTSIDE_CHROME}/@datetime").getall(),
-            *self.page.xpath(f"//time{_OUTSIDE_CHROME}//text()").getall(),
+            *(t.attrib.get("datetime", "") for t in times),
+            *(normalize_line(" ".join(t.xpath(".//text()").getall())) for t in times),
             *self.date_line_candidates(),
         )
+
+    @cached_property
+    def _teaser_nodes(self) -> set[Any]:
+        """The elements of teaser boxes: what follows a heading of ``TAIL_MARKERS`` ("Đọc thêm",
+        "Tin liên quan", "Cùng chuyên mục" …) beside it, from the outermost element the heading
+        alone fills (``<div class="head"><span>Tin khác</span></div><ul>…``)."""
+        teasers: set[Any] = set()
+        for heading in self.page.xpath("//body//*[string-length(normalize-space()) < 40][normalize-space()]"):
+            if not any(marker.match(normalize_line(heading.xpath("string()").get(""))) for marker in self.TAIL_MARKERS):
+                continue
+            node = heading.root
+            while (
+                node.getparent() is not None
+                and len(node.getparent()) == 1
+                and not (node.getparent().text or "").strip()
+            ):
+                node = node.getparent()
+            for sibling in node.itersiblings():
+                teasers.update(sibling.iter())
+        return teasers
 
     def updated_at(self) -> PublicationTime | None:
         return self.first_time(
@@ -241,7 +265,9 @@ class GenericParser(ArticleParser):
     def date_line_candidates(self) -> list[str]:
         """Short text nodes right after the headline, where portals print the date line."""
         texts = self.page.xpath(f"(//h1)[1]/following::text()[normalize-space()]{_OUTSIDE_CHROME}").getall()
-        return [t for t in (normalize_line(t) for t in texts[: self.DATE_LINE_WINDOW]) if len(t) <= 80]
+        lines = [normalize_line(t) for t in texts[: self.DATE_LINE_WINDOW]]
+        tail = next((i for i, t in enumerate(lines) if any(m.match(t) for m in self.TAIL_MARKERS)), len(lines))
+        return [t for t in lines[:tail] if len(t) <= 80]  # a teaser box's dates are other articles'
 
     def authors(self) -> list[str]:
         declared = self.meta("author") or self.meta("article:author") or self.json_ld_author()
