@@ -20,7 +20,9 @@ from dvk_crawl.portals.registry import load_portals
 from dvk_crawl.seeds import check_seeds_folder
 
 
-class Command(ScrapyListCommand):
+class ListCommand(ScrapyListCommand):
+    """Scrapy's list, after the check of every portal file (the command is named after its module)."""
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         folder = seeds_dir(self.settings)
