@@ -7,6 +7,7 @@ wrong type before a crawl starts, so a typo is an error instead of silence.
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Callable
@@ -280,6 +281,8 @@ def validate_settings(settings: BaseSettings) -> None:
             value = setting(settings, name)
         except (TypeError, ValueError) as error:
             raise ValueError(f"setting {name}: {error}") from None
+        if spec.kind == "float" and not math.isfinite(value):  # inf seconds: a crawl that never ends
+            raise ValueError(f"setting {name}={value} must be a finite number")
         if spec.kind in ("int", "float") and value < 0:
             raise ValueError(f"setting {name}={value} must not be negative")
         problem = spec.check(name, value) if spec.check else None

@@ -24,7 +24,11 @@ A portal file declares the portal and its start points. Keys:
   for retired sites (the spider's default ``source`` is then ``archive``, ``live`` is refused).
 
 The folder is ``DVK_SEEDS_DIR`` (default: the bundled ``seeds/``); its ``portals/*.toml``
-are the whole set of portals. A malformed file is reported with the file and line.
+are the whole set of portals. A malformed file is reported with the file and line, and so
+is a file the crawl could not use: an id that is not ``^[a-z][a-z0-9_]*$``, a host another
+file of the folder also declares (one exact host, one portal: a sub-domain of another file's
+host is allowed, the closest host wins), a start point or sub-site off the portal's hosts
+(Scrapy's offsite filter would drop it), or a portal reached live without any start point.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from dvk_crawl.config import SeedsPath
 from dvk_crawl.families import FAMILIES, Family, get_family
@@ -49,6 +54,9 @@ REACHED_THROUGH = ("live", "archive")
 """What a portal file's ``sources`` may name: the live sites, the web archive."""
 _KNOWN_KEYS = {*_LIST_KEYS, *_TEXT_KEYS, *_REQUIRED_KEYS, *_TABLE_KEYS, *_SITE_KEYS, "search", "sources"}
 _URL = re.compile(r"^https?://[^/\s?#]+[^\s]*$")
+_START_POINT_KEYS = ("rss", "sitemaps", "listings", "evidence_listings", "search")
+PORTAL_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+"""A portal id: the spider's name and the first part of every article id ``<id>:<key>``."""
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 
@@ -85,6 +93,27 @@ def portals_dir(seeds_dir: SeedsPath) -> SeedsPath:
     return seeds_dir / PORTALS_FOLDER
 
 
+def check_seeds_folder(seeds_dir: SeedsPath) -> list[str]:
+    """The portal ids of a seeds folder that has some; else ``SeedFileError`` naming the folder
+    and what it lacks (a folder that does not exist, one without ``portals/``: the easy mistake
+    of naming ``…/seeds/portals`` itself, a ``portals/`` without portal files)."""
+    folder = portals_dir(seeds_dir)
+    named = f"setting DVK_SEEDS_DIR={seeds_dir}"
+    if not seeds_dir.exists():
+        raise SeedFileError(f"{named}: no such folder")
+    if not folder.is_dir():
+        hint = (
+            f"; is {seeds_dir.parent} the seeds folder?"
+            if seeds_dir.name == PORTALS_FOLDER
+            else "; a seeds folder holds keywords.txt and portals/<id>.toml"
+        )
+        raise SeedFileError(f"{named}: the folder has no {PORTALS_FOLDER}/ folder of portal files (<id>.toml){hint}")
+    ids = portal_ids(seeds_dir)
+    if not ids:
+        raise SeedFileError(f"{named}: {folder} holds no portal file (<id>.toml)")
+    return ids
+
+
 def portal_ids(seeds_dir: SeedsPath) -> list[str]:
     """The ids of the portal files in the folder, without reading them (none for an unusable folder)."""
     try:
@@ -97,6 +126,11 @@ def portal_ids(seeds_dir: SeedsPath) -> list[str]:
 
 def load_portal_file(seeds_dir: SeedsPath, portal_id: str) -> PortalFile:
     path = portals_dir(seeds_dir) / f"{portal_id}.toml"
+    if not PORTAL_ID.match(portal_id):  # "ninh:binh" would break the article id <portal>:<key>
+        raise SeedFileError(
+            f"{path}:1: portal id {portal_id!r} (the file's name) must match {PORTAL_ID.pattern}: lower-case"
+            " letters, digits and _, as it names the spider and starts every article id <id>:<key>"
+        )
     text, data = _read(path)
     for key, value in data.items():
         line = _line_of(text, key)
@@ -116,6 +150,9 @@ def load_portal_file(seeds_dir: SeedsPath, portal_id: str) -> PortalFile:
     except ValueError as error:
         raise SeedFileError(f"{path}:{_line_of(text, 'family_options')}: {error}") from None
     table = _site_table(path, text, data)
+    _check_start_hosts(path, text, data)
+    _check_live_start(path, data, table)
+    _check_hosts_unshared(seeds_dir, path, text, data["hosts"])
     seeds = PortalSeeds(
         **{key: tuple(data.get(key, ())) for key in _LIST_KEYS},
         search=data.get("search"),
@@ -221,6 +258,63 @@ def _check_kinds_apart(path: SeedsPath, text: str, data: dict[str, Any]) -> None
             f"{path}:{_line_of(text, 'evidence_listings')}: {both[0]} is in both listings (coverage)"
             " and evidence_listings; keep it in one"
         )
+
+
+def _check_start_hosts(path: SeedsPath, text: str, data: dict[str, Any]) -> None:
+    """Every start point and sub-site is on the portal's hosts (or a sub-domain of one): Scrapy's
+    offsite filter drops any other request, and the run would end incomplete for a reason
+    that names no file. ``{site}`` stands for any sub-site label."""
+    hosts: list[str] = data["hosts"]
+    named: list[tuple[str, str, str]] = [  # (what, URL, key of its line)
+        *((key, url, key) for key in (*_LIST_KEYS, "search") if key != "archive" for url in _urls(data.get(key))),
+        *((f"sites {name}", url, name) for name, url in data.get("sites", {}).items()),
+        *(("site_url", url, "site_url") for url in _urls(data.get("site_url"))),
+    ]
+    for what, url, key in named:
+        host = (urlsplit(url.replace(SITE_PLACEHOLDER, "site").replace("{keyword}", "k")).hostname or "").lower()
+        if not any(host == owned or host.endswith(f".{owned}") for owned in hosts):
+            raise SeedFileError(
+                f"{path}:{_line_of(text, key)}: {what} {url} is on {host}, not on the portal's hosts"
+                f" ({', '.join(hosts)}): Scrapy's offsite filter would drop it. Add the host to hosts,"
+                " or move the start point to the file of the portal that owns it"
+            )
+
+
+def _urls(value: object) -> list[str]:
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+
+
+def _check_live_start(path: SeedsPath, data: dict[str, Any], table: SiteTable) -> None:
+    """A portal reached live starts somewhere: a start point, or a sub-site (its ``/sitemap.xml``)."""
+    if "live" not in data.get("sources", REACHED_THROUGH) or table.sites or table.url_template:
+        return
+    if not any(data.get(key) for key in _START_POINT_KEYS):
+        raise SeedFileError(
+            f"{path}:1: no start point: a portal reached live needs rss, sitemaps, listings,"
+            ' evidence_listings, search or [sites]; one reached only through the web archive says sources = ["archive"]'
+        )
+
+
+def _check_hosts_unshared(seeds_dir: SeedsPath, path: SeedsPath, text: str, hosts: list[str]) -> None:
+    """One exact host, one portal file: two files owning a host would store its articles under two
+    ids, the second marking the first's records as its copies. A sub-domain of another file's
+    host is allowed (``ubmttqvn.quangtri.gov.vn`` inside ``quangtri.gov.vn``: the closest wins).
+    A sibling file that does not read is left to its own load, which names it."""
+    for other_id in portal_ids(seeds_dir):
+        other = portals_dir(seeds_dir) / f"{other_id}.toml"
+        if other.name == path.name:
+            continue
+        try:
+            other_text = other.read_text(encoding="utf-8")
+            other_hosts = tomllib.loads(other_text).get("hosts")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        shared = [host for host in hosts if isinstance(other_hosts, list) and host in other_hosts]
+        if shared:
+            raise SeedFileError(
+                f"{path}:{_line_of(text, 'hosts')}: host {shared[0]} is also a host of"
+                f" {other}:{_line_of(other_text, 'hosts')}; a host belongs to one portal file"
+            )
 
 
 def _check_family_options(path: SeedsPath, text: str, family: Family, options: dict[str, Any]) -> None:

@@ -87,6 +87,14 @@ def test_bad_setting_is_named(settings: dict[str, str], message: str) -> None:
         validate_settings(Settings(settings))
 
 
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e999"])
+def test_every_number_setting_must_be_finite(value: str) -> None:
+    """DVK_STORE_FLUSH_SECONDS=inf was accepted, and the crawl never ended, not even on SIGTERM."""
+    for name in (name for name, spec in SETTINGS.items() if spec.kind == "float"):
+        with pytest.raises(ValueError, match=rf"setting {name}=.* must be a finite number"):
+            validate_settings(Settings({name: value}))
+
+
 def test_languages_may_be_empty_or_any_langdetect_code() -> None:
     validate_settings(Settings({"DVK_LANGUAGES": ""}))
     validate_settings(Settings({"DVK_LANGUAGES": "vi,en,zh-cn"}))

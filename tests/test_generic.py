@@ -109,6 +109,47 @@ def test_the_date_line_before_the_headline_is_the_sites_today_not_the_articles()
     assert parsed.published is not None and parsed.published.isoformat() == "2024-05-06T07:45:00+07:00"
 
 
+# A page whose date line follows the headline and whose teaser box below the body dates its
+# teasers with <time> (the user test's ninhbinh page 102): the teaser's date is not the article's.
+TEASER_PAGE = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">
+<title>Kim Sơn: “Dân vận khéo” trong xây dựng nông thôn mới | Cổng TTĐT tỉnh Ninh Bình</title>
+</head><body><div class="topbar">Hôm nay: Thứ Tư, 10/12/2025</div>
+<div id="content"><h1 class="title">Kim Sơn: “Dân vận khéo” trong xây dựng nông thôn mới</h1>
+<div class="date">Thứ Hai, 06/05/2024 07:45</div>
+<p>Tại xã Kim Chính, cán bộ thôn đến từng hộ giải thích lợi ích của con đường mới, không áp đặt.</p>
+<p>Nhờ đó, chỉ trong ba tháng, xã đã hoàn thành 4,5 km đường bê tông liên thôn mà không có khiếu kiện.</p>
+<h4>Đọc thêm</h4>
+<ul><li><a href="/tin-tuc/hoa-lu-103.html">Hoa Lư: dân vận khéo từ cơ sở</a>
+<time datetime="2023-01-01T00:00:00+07:00">01/01/2023</time></li></ul>
+</div>
+<aside><h3>Tin mới</h3><ul><li><a href="/x">Tin</a> <time datetime="2020-02-02T09:00:00+07:00">02/02/2020</time></li>
+</ul></aside></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        "<h4>Đọc thêm</h4>\n<ul>",
+        "<h4>Tin khác</h4>\n<ul>",
+        '<div class="box"><div class="head"><span>Tin liên quan:</span></div><ul>',
+        "<p><strong>Cùng chuyên mục</strong></p><ul>",
+    ],
+)
+def test_a_teasers_time_is_not_the_articles_date(box: str) -> None:
+    page = TEASER_PAGE.replace("<h4>Đọc thêm</h4>\n<ul>", box)
+    assert box in page
+    parsed = GenericParser.from_html(page, "https://ninhbinh.gov.vn/tin-tuc/kim-son-102.html").parse()
+    assert parsed.published is not None and parsed.published.isoformat() == "2024-05-06T07:45:00+07:00"
+
+
+def test_the_articles_own_time_still_counts_before_a_teaser_box() -> None:
+    page = TEASER_PAGE.replace(
+        '<div class="date">Thứ Hai, 06/05/2024 07:45</div>', '<time datetime="2024-05-07T08:00:00+07:00">7/5</time>'
+    )
+    parsed = GenericParser.from_html(page, "https://ninhbinh.gov.vn/tin-tuc/kim-son-102.html").parse()
+    assert parsed.published is not None and parsed.published.isoformat() == "2024-05-07T08:00:00+07:00"
+
+
 def test_matches_any_page_with_article_text_and_no_empty_page() -> None:
     def matches(html: str) -> bool:
         return GenericParser.matches(GenericParser.from_html(html, "https://x.vn/").page)

@@ -221,11 +221,11 @@ def write_portal(folder: Path, extra: str, hosts: str = '"example.gov.vn"') -> P
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ('default_sites = ["b"]\n[family_options]\narticle_url = "x"\n[sites]\na = "https://a.example.gov.vn"\n',
+        ('default_sites = ["b"]\n[family_options]\narticle_url = "(?P<key>\\\\d+)"\n[sites]\na = "https://a.example.gov.vn"\n',
          r"multi.toml:7: default_sites names b, which \[sites\] lacks"),
-        ('listings = ["https://{site}.example.gov.vn/tin"]\n[family_options]\narticle_url = "x"\n',
+        ('listings = ["https://{site}.example.gov.vn/tin"]\n[family_options]\narticle_url = "(?P<key>\\\\d+)"\n',
          r"multi.toml:7: listings uses \{site\} but the file declares no sites"),
-        ('site_url = "https://example.gov.vn"\n[family_options]\narticle_url = "x"\n',
+        ('site_url = "https://example.gov.vn"\n[family_options]\narticle_url = "(?P<key>\\\\d+)"\n',
          r"multi.toml:7: site_url must be a URL template containing \{site\}"),
     ],
 )  # fmt: skip

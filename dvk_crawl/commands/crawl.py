@@ -33,7 +33,7 @@ from dvk_crawl.config import seeds_dir, setting, validate_settings
 from dvk_crawl.distributed import check_settings as check_distributed_settings
 from dvk_crawl.extensions.runreport import check_runs_dir, runs_dir
 from dvk_crawl.keywords import SeedFileError
-from dvk_crawl.seeds import portals_dir
+from dvk_crawl.seeds import check_seeds_folder
 from dvk_crawl.spiders.base import PortalSpider
 from dvk_crawl.store import StoreError, open_store
 from dvk_crawl.store.lock import CrawlLock, CrawlLockedError
@@ -173,8 +173,8 @@ class Command(ScrapyCrawlCommand):
         try:
             spider_cls = self.crawler_process.spider_loader.load(spider_name)
         except KeyError:
-            try:  # no spiders at all when DVK_SEEDS_DIR is no folder: say that
-                portals_dir(seeds_dir(self.settings))
+            try:  # no spiders at all when DVK_SEEDS_DIR is no folder of portal files: say that
+                check_seeds_folder(seeds_dir(self.settings))
             except SeedFileError as error:
                 raise UsageError(str(error), print_help=False) from None
             known = ", ".join(self.crawler_process.spider_loader.list())

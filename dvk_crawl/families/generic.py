@@ -100,7 +100,7 @@ class GenericParser(ArticleParser):
     """A "Đọc thêm" heading: it and the teasers after it go (as an element and as a paragraph)."""
     _RELATED_WORDS = (
         r"(?:Tin|Các tin|Bài|Bài viết) (?:liên quan|cùng chuyên mục|khác|đã đưa|mới(?: nhất)?|đọc nhiều|xem nhiều)"
-        r"|Thống kê truy cập|Đọc nhiều|Xem nhiều|Có thể bạn quan tâm"
+        r"|Cùng chuyên mục|Thống kê truy cập|Đọc nhiều|Xem nhiều|Có thể bạn quan tâm"
     )
     RELATED_HEADING: ClassVar[re.Pattern[str]] = re.compile(rf"^\s*(?:{_RELATED_WORDS})\s*:?\s*$", re.IGNORECASE)
     """A "Tin liên quan" heading (or "Tin cùng chuyên mục", "Các tin khác" …): it and all after it go."""
@@ -225,13 +225,37 @@ class GenericParser(ArticleParser):
         return self._bold_sapo
 
     def published_at(self) -> PublicationTime | None:
+        """The article's own metadata, then its ``<time>`` and the date line after the headline:
+        never a date of page chrome or of a teaser box ("Đọc thêm", "Tin khác" and the other
+        ``TAIL_MARKERS``), which dates another article."""
+        times = [t for t in self.page.xpath(f"//time{_OUTSIDE_CHROME}") if t.root not in self._teaser_nodes]
         return self.first_time(self.meta("article:published_time")) or self.first_time(
             self.json_ld_value("datePublished"),
             self.meta("datePublished"),
-            *self.page.xpath(f"//time{_OUTSIDE_CHROME}/@datetime").getall(),
-            *self.page.xpath(f"//time{_OUTSIDE_CHROME}//text()").getall(),
+            *(t.attrib.get("datetime", "") for t in times),
+            *(normalize_line(" ".join(t.xpath(".//text()").getall())) for t in times),
             *self.date_line_candidates(),
         )
+
+    @cached_property
+    def _teaser_nodes(self) -> set[Any]:
+        """The elements of teaser boxes: what follows a heading of ``TAIL_MARKERS`` ("Đọc thêm",
+        "Tin liên quan", "Cùng chuyên mục" …) beside it, from the outermost element the heading
+        alone fills (``<div class="head"><span>Tin khác</span></div><ul>…``)."""
+        teasers: set[Any] = set()
+        for heading in self.page.xpath("//body//*[string-length(normalize-space()) < 40][normalize-space()]"):
+            if not any(marker.match(normalize_line(heading.xpath("string()").get(""))) for marker in self.TAIL_MARKERS):
+                continue
+            node = heading.root
+            while (
+                node.getparent() is not None
+                and len(node.getparent()) == 1
+                and not (node.getparent().text or "").strip()
+            ):
+                node = node.getparent()
+            for sibling in node.itersiblings():
+                teasers.update(sibling.iter())
+        return teasers
 
     def updated_at(self) -> PublicationTime | None:
         return self.first_time(
@@ -241,7 +265,9 @@ class GenericParser(ArticleParser):
     def date_line_candidates(self) -> list[str]:
         """Short text nodes right after the headline, where portals print the date line."""
         texts = self.page.xpath(f"(//h1)[1]/following::text()[normalize-space()]{_OUTSIDE_CHROME}").getall()
-        return [t for t in (normalize_line(t) for t in texts[: self.DATE_LINE_WINDOW]) if len(t) <= 80]
+        lines = [normalize_line(t) for t in texts[: self.DATE_LINE_WINDOW]]
+        tail = next((i for i, t in enumerate(lines) if any(m.match(t) for m in self.TAIL_MARKERS)), len(lines))
+        return [t for t in lines[:tail] if len(t) <= 80]  # a teaser box's dates are other articles'
 
     def authors(self) -> list[str]:
         declared = self.meta("author") or self.meta("article:author") or self.json_ld_author()
@@ -324,7 +350,8 @@ class GenericParser(ArticleParser):
 @dataclass(frozen=True)
 class PatternUrlRule:
     """A portal file's own article URL rule: ``article_url``, a regular expression searched in
-    the canonical URL whose group ``key`` (else the whole match) is the article key. A group
+    the canonical URL whose group ``key`` is the article key (:func:`url_rule` refuses a rule
+    without one, or whose key can be empty). A group
     ``site`` prefixes it (``<site>/<key>``): for an estate of sites whose ids are per site
     (``(?P<site>[a-z0-9-]+)[.]kontum[.]gov[.]vn/…-(?P<key>[0-9]+)$``).
 
@@ -338,7 +365,7 @@ class PatternUrlRule:
         if match is None:
             return None
         groups = match.groupdict()
-        key = groups.get("key") or match.group(0)
+        key = groups["key"]
         return f"{groups['site'].lower()}/{key}" if groups.get("site") else key
 
     def canonicalize(self, url: str) -> str:
@@ -347,11 +374,56 @@ class PatternUrlRule:
 
 
 def url_rule(article_url: str) -> PatternUrlRule:
-    """``[family_options] article_url = "-(?P<key>\\d+)\\.html?$"``: the portal says which URLs are articles."""
+    """``[family_options] article_url = "-(?P<key>\\d+)\\.html?$"``: the portal says which URLs are articles.
+
+    The rule must name its key ``(?P<key>…)``, and the key must not match an empty text: a
+    rule without it once gave ids such as ``ninhbinh:-103.html`` (the whole match), and a key
+    that can be empty gives every such article the same id, merging them."""
     try:
-        return PatternUrlRule(re.compile(article_url))
+        pattern = re.compile(article_url)
     except re.error as error:
         raise ValueError(f"article_url {article_url!r} is not a regular expression: {error}") from None
+    if "key" not in pattern.groupindex:
+        named = f" (its groups: {', '.join(pattern.groupindex)})" if pattern.groupindex else ""
+        raise ValueError(
+            f"article_url {article_url!r} has no group named key{named}: write the article's id in the URL as"
+            r" (?P<key>…), e.g. '-(?P<key>\d+)\.html$'"
+        )
+    if _may_be_empty(_group_text(article_url, "key")):
+        raise ValueError(
+            f"article_url {article_url!r}: its group key can match an empty text, which would give every such"
+            r" article the same id; make it match at least one character (\d+, not \d*)"
+        )
+    return PatternUrlRule(pattern)
+
+
+def _group_text(pattern: str, name: str) -> str:
+    """The text of the named group ``(?P<name>…)`` of a valid pattern (escapes and brackets skipped)."""
+    start = pattern.index(f"(?P<{name}>") + len(f"(?P<{name}>")
+    depth, index, in_class = 1, start, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 2 if pattern[index + 1 : index + 3] == "^]" else 1 if pattern[index + 1 : index + 2] == "]" else 0
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if depth == 0:
+                return pattern[start:index]
+        index += 1
+    return pattern[start:]
+
+
+def _may_be_empty(group: str) -> bool:
+    """Whether a group's pattern matches the empty text (one that refers to other groups is let through)."""
+    try:
+        return re.fullmatch(group, "") is not None
+    except re.error:
+        return False
 
 
 FAMILY = Family(name="generic", parsers=(GenericParser,), url_rule=url_rule)

@@ -99,7 +99,7 @@ class HtmUrlRule:
         match = self.article_url.search(urlsplit(url).path)
         if match is None:
             return None
-        return match.groupdict().get("key") or match.group(0)
+        return match.group("key")
 
     def canonicalize(self, url: str) -> str:
         parts = urlsplit(url.strip())
