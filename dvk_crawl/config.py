@@ -39,6 +39,19 @@ def _at_least(minimum: int) -> Callable[[str, Any], str | None]:
     return lambda name, value: None if value >= minimum else f"setting {name}={value} must be at least {minimum}"
 
 
+def _flush_wait(name: str, value: float) -> str | None:
+    # The last batch of a crawl waits this long (its items hold the engine busy), so the crawl
+    # cannot end sooner than that after its work is done: keep it to minutes, not hours.
+    return (
+        None
+        if 0 <= value <= MAX_FLUSH_SECONDS
+        else f"setting {name}={value} must be 0 to {MAX_FLUSH_SECONDS:g} seconds"
+    )
+
+
+MAX_FLUSH_SECONDS = 300.0
+
+
 def _similarity(name: str, value: float) -> str | None:
     return None if 0 < value <= 1 else f"setting {name}={value} must be a similarity above 0 and at most 1"
 
@@ -78,7 +91,11 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "DVK_STORE_BATCH_SIZE": SettingSpec(20, "int", "Articles written per store transaction."),
     "DVK_STORE_FLUSH_SECONDS": SettingSpec(
-        0.0, "float", "Seconds an article waits for its batch to fill before the batch is written anyway."
+        0.0,
+        "float",
+        "Seconds an article waits for its batch to fill before the batch is written anyway (0 to 300:"
+        " the crawl's last batch waits this long before the crawl ends).",
+        check=_flush_wait,
     ),
     "DVK_RETRY_AFTER_MAX": SettingSpec(60.0, "float", "Seconds a retry of a 503/429 waits for Retry-After, at most."),
     "DVK_SEEDS_DIR": SettingSpec(

@@ -68,6 +68,21 @@ def test_malformed_seeds_file_stops_the_crawl_with_file_and_line(seeds: Path) ->
     )
 
 
+@pytest.mark.slow
+def test_a_script_sees_a_bad_setting_through_the_deferred_of_crawl(tmp_path: Path) -> None:
+    """docs/settings.md: Scrapy only logs the failure; the documented script collects it."""
+    script = ROOT / "docs" / "examples" / "crawl_script.py"
+    settings = ["-s", "DVK_STORE_BATCH_SIZE=abc", "-s", f"DVK_STORE_URL=sqlite:///{tmp_path}/dvk.sqlite"]
+    result = subprocess.run(
+        [sys.executable, str(script), "baohatinh", *settings], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.splitlines()[-1] == (
+        "error: setting DVK_STORE_BATCH_SIZE: invalid literal for int() with base 10: 'abc'"
+    )
+    assert "Crawled" not in result.stderr
+
+
 # The same checks, in process: what the crawl command runs before it starts anything.
 
 
@@ -75,6 +90,8 @@ def test_malformed_seeds_file_stops_the_crawl_with_file_and_line(seeds: Path) ->
     ("settings", "message"),
     [
         ({"DVK_STORE_FLUSH_SECONDS": "-1"}, "setting DVK_STORE_FLUSH_SECONDS=-1.0 must not be negative"),
+        # The crawl's last batch waits this long: an hour kept a finished crawl open for an hour.
+        ({"DVK_STORE_FLUSH_SECONDS": "3600"}, "setting DVK_STORE_FLUSH_SECONDS=3600.0 must be 0 to 300 seconds"),
         ({"DVK_RETRY_AFTER_MAX": "soon"}, "setting DVK_RETRY_AFTER_MAX: could not convert"),
         ({"DVK_RUNS_DIR": str(PROJECT_DIR / "README.md")}, "setting DVK_RUNS_DIR=.* is a file, not a folder"),
         ({"DVK_LANGUAGES": "vi,english"}, r"unknown language code\(s\) english"),

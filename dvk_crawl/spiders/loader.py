@@ -2,9 +2,11 @@
 
 The portal spiders are those of the seeds folder the settings name (``DVK_SEEDS_DIR``,
 default the bundled ``seeds/``): ``scrapy list`` shows every ``portals/*.toml`` of it,
-and a user's folder is the whole set (the bundled portals it lacks are not listed). A
-file that does not load is still listed: ``scrapy crawl`` of it says what is wrong,
-with file and line, before it starts. Other spiders of ``SPIDER_MODULES`` stay.
+and a user's folder is the whole set (the bundled portals it lacks are not listed).
+``scrapy list`` checks every file of the folder first and stops at one that does not load
+(:mod:`dvk_crawl.commands.list`); ``scrapy crawl`` of a broken file says what is wrong,
+with file and line, before it starts, while the folder's other portals still crawl. Other
+spiders of ``SPIDER_MODULES`` stay.
 """
 
 from __future__ import annotations
