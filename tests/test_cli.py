@@ -11,11 +11,13 @@ import csv
 import json
 import logging
 import re
+import shutil
 import subprocess
 import sys
 import threading
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,9 +29,11 @@ from dvk_crawl.cli import fetch
 from dvk_crawl.cli.common import Progress
 from dvk_crawl.cli.export import COLUMNS
 from dvk_crawl.cli.main import main
+from dvk_crawl.config import default_seeds_dir
 from dvk_crawl.derived import derive_fields
 from dvk_crawl.extensions.progress import ProgressLog
 from dvk_crawl.extract import extract_with_details
+from dvk_crawl.portals.registry import use_seeds_dir
 from dvk_crawl.record import ARTICLE_FIELDS, validate_record
 from dvk_crawl.store import open_store
 from tests.conftest import ROOT, CrawlResult, load_fixture_cases, run_crawl
@@ -290,6 +294,32 @@ def test_inspect_shows_the_record_and_the_cleanup_rules_that_fired(capsys: pytes
     assert f"cleanup rules fired ({sum(expected_rules.values())}):" in text
     for rule, count in expected_rules.items():
         assert re.search(rf"^  {re.escape(rule)}\s+{count}$", text, re.MULTILINE), rule
+
+
+@pytest.fixture
+def own_seeds(tmp_path: Path) -> Iterator[Path]:
+    """A user's seeds folder with one portal, baonghean (baohatinh's file on another host);
+    the bundled portals are the registry again afterwards."""
+    folder = tmp_path / "seeds"
+    (folder / "portals").mkdir(parents=True)
+    shutil.copy(default_seeds_dir() / "keywords.txt", folder / "keywords.txt")
+    text = (default_seeds_dir() / "portals" / "baohatinh.toml").read_text(encoding="utf-8")
+    (folder / "portals" / "baonghean.toml").write_text(
+        text.replace("baohatinh.vn", "baonghean.vn").replace('id = "baohatinh"', 'id = "baonghean"'), encoding="utf-8"
+    )
+    yield folder
+    use_seeds_dir(default_seeds_dir())
+
+
+def test_inspect_and_record_read_a_users_own_portals(own_seeds: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = SEED_000.meta["url"].replace("baohatinh.vn", "baonghean.vn")
+    assert main(["inspect", str(page_file()), "--portal", "baonghean", "--url", url]) == 2
+    assert "unknown portal 'baonghean'" in capsys.readouterr().err
+    inspect = ["inspect", str(page_file()), "--portal", "baonghean", "--url", url, "--json"]
+    assert main([*inspect, "--seeds-dir", str(own_seeds)]) == 0
+    assert json.loads(capsys.readouterr().out)["record"]["id"].startswith("baonghean:")
+    assert main([*inspect, "--seeds-dir", str(own_seeds / "portals")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"is {own_seeds} the seeds folder?")
 
 
 def test_inspect_url_fetches_through_the_one_network_function(

@@ -31,6 +31,30 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_seeds_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seeds-dir",
+        metavar="DIR",
+        help="your own seeds folder (keywords.txt, portals/<id>.toml), as -s DVK_SEEDS_DIR in scrapy crawl"
+        " (default: the bundled one)",
+    )
+
+
+def use_seeds_option(seeds_dir: str | None) -> None:
+    """Make the ``--seeds-dir`` folder's portals the ones this command knows; one line if it is none."""
+    if not seeds_dir:
+        return
+    from dvk_crawl.keywords import SeedFileError
+    from dvk_crawl.portals.registry import use_seeds_dir
+    from dvk_crawl.seeds import check_seeds_folder
+
+    try:
+        check_seeds_folder(Path(seeds_dir))
+    except SeedFileError as error:
+        raise CliError(str(error).replace("setting DVK_SEEDS_DIR=", "--seeds-dir ")) from None
+    use_seeds_dir(Path(seeds_dir))
+
+
 def open_existing_store(url: str) -> ArticleStore:
     """The store at ``url``, opened, if it exists: a read command never creates one."""
     if url.startswith("sqlite:"):

@@ -20,7 +20,15 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from dvk_crawl.cli import fetch
-from dvk_crawl.cli.common import CliError, add_store_option, check_portal, known_portals, open_existing_store
+from dvk_crawl.cli.common import (
+    CliError,
+    add_seeds_option,
+    add_store_option,
+    check_portal,
+    known_portals,
+    open_existing_store,
+    use_seeds_option,
+)
 from dvk_crawl.derived import derive_fields
 from dvk_crawl.extract import Extraction, ExtractionError, decode_html, extract_identified, extract_with_details
 from dvk_crawl.portals.registry import get_portal
@@ -53,6 +61,7 @@ def add_parser(subparsers: Any) -> None:
         help="for a FILE: the page's address on the portal (default: its rel=canonical or og:url)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object: record, cleanup, parser")
+    add_seeds_option(parser)
     parser.add_argument("--timeout", type=float, default=fetch.DEFAULT_TIMEOUT, help="seconds to wait for a URL")
     parser.set_defaults(run=run)
 
@@ -62,6 +71,7 @@ def is_url(target: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    use_seeds_option(args.seeds_dir)
     if (args.target is None) == (args.article_id is None):
         raise CliError("pass a page (URL or FILE) or --id ID of a stored article, not both")
     if args.article_id is not None:

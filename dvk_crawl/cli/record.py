@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dvk_crawl.cli import fetch
-from dvk_crawl.cli.common import CliError, add_store_option, check_portal
+from dvk_crawl.cli.common import CliError, add_seeds_option, add_store_option, check_portal, use_seeds_option
 from dvk_crawl.cli.inspect import extract_page, rules_fired, stored_page
 from dvk_crawl.portals.registry import get_portal
 from dvk_crawl.reparse.core import identity_of, live_url
@@ -77,11 +77,13 @@ def add_parser(subparsers: Any) -> None:
         help=f"where fixture cases live (default: {DEFAULT_FIXTURES_DIR}, run from the checkout)",
     )
     parser.add_argument("--force", action="store_true", help="replace an existing case of that name")
+    add_seeds_option(parser)
     parser.add_argument("--timeout", type=float, default=fetch.DEFAULT_TIMEOUT, help="seconds to wait for the page")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    use_seeds_option(args.seeds_dir)
     source = page_source(args)
     if args.portal is not None:
         check_portal(args.portal)
