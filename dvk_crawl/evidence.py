@@ -36,6 +36,9 @@ DISCOVERY_MODES = (TARGETED, EXHAUSTIVE)
 SEARCH, CAMPAIGN_LISTING, SLUG, LINK_TEXT, NO_EVIDENCE = "search", "campaign_listing", "slug", "link_text", "none"
 EVIDENCE_KINDS = (SEARCH, CAMPAIGN_LISTING, SLUG, LINK_TEXT)
 """What may let a link in; a start point's own kind (search, campaign listing) comes first."""
+RECHECK = "recheck"
+"""Not evidence of the campaign: a page an earlier run fetched and dropped once, fetched again
+to confirm the drop (it was let in then), whether or not discovery reaches it this time."""
 
 # Where a skipped link was seen: the run file lists them per source.
 SOURCES = ("rss", "sitemap", "listing")

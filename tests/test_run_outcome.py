@@ -28,7 +28,7 @@ from dvk_crawl.extensions.runreport import (
 )
 from dvk_crawl.replica import serve
 from dvk_crawl.spiders import spider_class
-from dvk_crawl.store import ArticleStore
+from dvk_crawl.store import ArticleStore, crawler_store
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 from tests.test_spider_discovery import SITE, make_spider, requested, stat
 from tests.test_store_backends import record, store, store_url  # noqa: F401  (fixtures: both stores)
@@ -145,6 +145,9 @@ class RunHistory:
     def last_runs(self, spider: str, limit: int = 10) -> list[dict[str, Any]]:
         return self.runs
 
+    def unconfirmed_visits(self, portal: str) -> dict[str, str]:
+        return {}
+
 
 # What the discovery of make_spider() depends on (its start points and keywords).
 FINGERPRINT = make_spider().discovery_fingerprint
@@ -218,6 +221,27 @@ def test_a_run_is_complete_only_when_finished_with_every_discovery_page_answered
     outcome = discovery_outcome({f"dvk/discovery/{name}": n for name, n in counts.items()})
     found = incomplete_because(reason, outcome)
     assert found == because if because is None else found is not None and found.startswith(because)
+
+
+def test_article_pages_that_failed_on_the_way_leave_the_run_incomplete() -> None:
+    """Nothing remembers them but discovery: a next run trusting this one would skip the
+    unchanged sitemap that lists them, and paging would stop before their page."""
+    answered = {"dvk/discovery/start_points": 2, "dvk/discovery/start_points_answered": 2}
+    failed = {**answered, "dvk/dropped/timeout": 2, "dvk/dropped/http_503": 1, "dvk/dropped/http_404": 1}
+    because = incomplete_because("finished", discovery_outcome(failed))
+    assert because == "3 article pages failed (http_503=1, timeout=2); the next run looks for them again"
+    assert incomplete_because("finished", discovery_outcome({**answered, "dvk/dropped/http_404": 1})) is None
+
+
+def test_pages_dropped_once_are_fetched_again_to_confirm_wherever_discovery_stops(tmp_path: Path) -> None:
+    spider = make_spider({"DVK_STORE_URL": f"sqlite:///{tmp_path}/dvk.sqlite"})
+    visits = crawler_store(spider.crawler)
+    visits.add_visit("baohatinh:7", "baohatinh", "http_404", "https://baohatinh.vn/tin-le-post7.html")
+    visits.add_visit("baohatinh:8", "baohatinh", "not_relevant", "https://baohatinh.vn/lua-post8.html", final=True)
+    spider.load_crawl_state(visits)
+    requests = [(r.url, r.meta["dvk_evidence"]) for r in spider.recheck_requests()]
+    assert requests == [("https://baohatinh.vn/tin-le-post7.html", "recheck")]
+    assert list(spider.recheck_requests()) == []  # requested once per run
 
 
 def test_start_points_that_all_answered_404_name_the_portal_file_to_check() -> None:

@@ -256,6 +256,17 @@ def test_gone_ids_are_the_visits_with_the_outcomes_asked_for(store: ArticleStore
     assert store.gone_ids("a", []) == set()
 
 
+def test_unconfirmed_visits_are_first_visits_of_ids_not_stored(store: ArticleStore) -> None:
+    store.add_visit("a:1", "a", "http_404", "https://a.vn/1")
+    store.add_visit("a:2", "a", "not_relevant", "https://a.vn/2", final=True)  # final: confirmed
+    store.add_visit("a:3", "a", "empty", "https://a.vn/3")
+    store.upsert_many([record("a:3")])  # stored since
+    store.add_visit("b:4", "b", "http_404", "https://b.vn/4")
+    assert store.unconfirmed_visits("a") == {"a:1": "https://a.vn/1"}
+    store.add_visit("a:1", "a", "http_404", "https://a.vn/1", confirms_before="2999-01-01T00:00:00+00:00")
+    assert store.unconfirmed_visits("a") == {}  # a later run found the same: final
+
+
 def test_runs_newest_first(store: ArticleStore) -> None:
     for n in range(4):
         store.add_run(

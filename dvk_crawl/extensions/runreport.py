@@ -28,7 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from dvk_crawl.config import setting
-from dvk_crawl.outcomes import is_network_failure
+from dvk_crawl.outcomes import is_network_failure, is_transient
 from dvk_crawl.store import StoreError, crawler_store
 from dvk_crawl.storefiles import check_folder_writable, store_runs_dir
 
@@ -94,7 +94,17 @@ def discovery_outcome(stats: dict[str, Any]) -> dict[str, Any]:
         "pages_answered": stats.get("dvk/discovery/pages_answered", 0),
         "pages_failed": stats.get("dvk/discovery/pages_failed", 0),
         "sites_failed": sites_failed(stats),
+        "articles_failed": articles_failed(stats),
     }
+
+
+def articles_failed(stats: dict[str, Any]) -> dict[str, int]:
+    """Article pages that failed for a reason a later run may not meet (a timeout, a 503, the
+    network gone), by reason. Such a page is remembered nowhere but in discovery: the run is
+    not complete, so the next one walks discovery whole and finds it again."""
+    prefix = "dvk/dropped/"
+    failed = {key.removeprefix(prefix): n for key, n in stats.items() if key.startswith(prefix)}
+    return {reason: n for reason, n in sorted(failed.items()) if n and is_transient(reason)}
 
 
 def sites_failed(stats: dict[str, Any]) -> dict[str, list[str]]:
@@ -173,6 +183,10 @@ def incomplete_because(reason: str, outcome: dict[str, Any]) -> str | None:
         return failed_sites
     if outcome["pages_failed"]:
         return f"{outcome['pages_failed']} discovery pages failed"
+    failed = outcome.get("articles_failed") or {}
+    if failed:
+        reasons = ", ".join(f"{reason}={n}" for reason, n in failed.items())
+        return f"{sum(failed.values())} article pages failed ({reasons}); the next run looks for them again"
     # Dropped as already requested: by an earlier part of the same JOBDIR, or by another
     # worker of a distributed crawl. This run did not see them answer.
     unanswered = outcome["start_points"] - outcome["start_points_answered"]

@@ -52,6 +52,7 @@ from dvk_crawl.evidence import (
     DISCOVERY_MODES,
     EXHAUSTIVE,
     NO_EVIDENCE,
+    RECHECK,
     SEARCH,
     TARGETED,
     EvidenceRules,
@@ -170,6 +171,8 @@ class PortalSpider(scrapy.Spider):
         # Ids stored or visited before the last complete run ended: "nothing new" paging trusts only these.
         self.known_to_complete_run: set[str] = set()
         self.unchanged_before: datetime | None = None
+        self.to_recheck: dict[str, str] = {}
+        """Ids an earlier run dropped once, and the URL it visited (``load_crawl_state``)."""
         host = urlsplit(self.base_url).hostname if self.base_url else None
         self.allowed_domains = [*self.portal.domains, *([host] if host else [])]
         self.addresses = PortalAddresses(portal, self.base_url)
@@ -235,6 +238,7 @@ class PortalSpider(scrapy.Spider):
         outright records nothing, so what it stored is newer than the last complete run.
         """
         self.seen_ids = store.seen_ids(self.portal_id)
+        self.to_recheck = store.unconfirmed_visits(self.portal_id)
         run = next((r for r in store.last_runs(self.name) if self.covers_this_crawl(r)), None)
         if run is not None:
             self.unchanged_before = datetime.fromisoformat(run["started_at"]) - self.LASTMOD_MARGIN
@@ -306,6 +310,27 @@ class PortalSpider(scrapy.Spider):
             request.meta["dvk_start_point"] = True
             self.count("discovery/start_points")
             yield request
+        if self.source != "archive":
+            for request in self.recheck_requests():
+                yield request
+
+    def recheck_requests(self) -> Iterator[scrapy.Request]:
+        """The pages earlier runs dropped once (a 404, an empty or off-topic page: not final
+        until a later run finds the same), fetched again to confirm. Discovery may not reach them
+        again: an unchanged sitemap is skipped, paging stops at a page a complete run knew. With
+        ``-a sites``, only those of the selected sites."""
+        hosts = {urlsplit(base).hostname for base in self.sites.values()}
+        for article_id, url in self.to_recheck.items():
+            identity = identify(self.portal, self.addresses.to_live(url))
+            # A visit written with a replica's URL (before visits kept the live one) may read as
+            # another sub-site's article: never recheck what would not confirm this visit.
+            if identity is None or identity.id != article_id:
+                continue
+            if hosts and urlsplit(identity.url).hostname not in hosts:
+                continue
+            request = self.identity_request(identity, RECHECK, source="recheck")
+            if request is not None:
+                yield request
 
     def start_points(self) -> Iterator[scrapy.Request]:
         if self.sites:
@@ -545,7 +570,7 @@ class PortalSpider(scrapy.Spider):
         key = response.meta.get("dvk_key")
 
         def unusable(reason: str) -> Iterator[Article]:
-            self.count_drop(reason, response.url, key)
+            self.count_drop(reason, canonical_url, key)
             return iter(())
 
         identity = self.addresses.identity_after_redirect(response, canonical_url)
@@ -623,8 +648,12 @@ class PortalSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        url, key = (request.url, request.meta.get("dvk_key")) if request is not None else ("?", None)
-        self.count_drop(failure_reason(failure), url, key)
+        if request is None:
+            self.count_drop(failure_reason(failure), "?")
+            return
+        # The article's live URL, not where it was fetched (a replica): its visit is rechecked there.
+        url = request.cb_kwargs.get("canonical_url") or request.url
+        self.count_drop(failure_reason(failure), url, request.meta.get("dvk_key"))
 
     def discovery_failed(self, failure: Failure) -> None:
         reason = failure_reason(failure)

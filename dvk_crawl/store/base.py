@@ -254,6 +254,12 @@ class ArticleStore(ABC):
         ``before`` (an ISO time like a run's ``finished_at``): only ids stored, or whose
         visit became final, then or earlier, i.e. what an earlier complete run already knew."""
 
+    def unconfirmed_visits(self, portal: str) -> dict[str, str]:
+        """Ids visited once and not stored, whose visit is not final yet, with the URL visited:
+        the pages a later run must fetch again to confirm (discovery may not reach them: an
+        unchanged sitemap, paging that stops early). A store that cannot tell returns none."""
+        return {}
+
     def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
         """Ids visited with one of ``outcomes`` and not stored: a web archive may still hold
         them. The caller names what "gone" is (``dvk_crawl.outcomes.GONE_REASONS``, their one

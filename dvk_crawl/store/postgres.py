@@ -346,6 +346,14 @@ class PostgresStore(ArticleStore):
                                          "now": now, "final_at": now if final else None,
                                          "confirms_before": confirms_before})  # fmt: skip
 
+    def unconfirmed_visits(self, portal: str) -> dict[str, str]:
+        rows = self._rows(
+            "SELECT id, url FROM visits WHERE portal = %s AND final_at IS NULL"
+            " AND id NOT IN (SELECT id FROM articles WHERE portal = %s)",
+            (portal, portal),
+        )
+        return {row[0]: row[1] for row in rows}
+
     def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
         rows = self._rows(
             "SELECT id FROM visits WHERE portal = %s AND outcome = ANY(%s)"

@@ -333,6 +333,14 @@ class SqliteStore(ArticleStore):
         )
         return {row[0] for row in rows}
 
+    def unconfirmed_visits(self, portal: str) -> dict[str, str]:
+        rows = self.db.execute(
+            "SELECT id, url FROM visits WHERE portal = ? AND final_at IS NULL"
+            " AND id NOT IN (SELECT id FROM articles WHERE portal = ?)",
+            (portal, portal),
+        )
+        return {str(article_id): str(url) for article_id, url in rows.fetchall()}
+
     def gone_ids(self, portal: str, outcomes: Iterable[str]) -> set[str]:
         outcomes = tuple(outcomes)
         marks = ", ".join("?" * len(outcomes))
