@@ -54,6 +54,11 @@ TRANSIENT_REASONS = frozenset(
 )
 """Download failures a later run may not meet (with ``http_5xx``, ``http_429``, ``download_error_*``)."""
 
+SETTLED_REASONS = frozenset({"duplicate_id", "outside_window", "older_than_stored", "offsite_redirect", "store_error"})
+"""Drops that leave nothing to fetch again: the article is stored (or another worker has it), it
+is outside the run's window, the store keeps a newer copy, it moved to another host, or the
+store failed (the run fails on that)."""
+
 NETWORK_REASONS = frozenset({"timeout", "connection_refused", "dns_error", "connection_lost"})
 """Failures that say the host was not reached at all: the network (or the host) is down."""
 
@@ -76,6 +81,13 @@ def is_final(reason: str) -> bool:
 
 def is_network_failure(reason: str) -> bool:
     return reason in NETWORK_REASONS
+
+
+def is_unsettled(reason: str) -> bool:
+    """Whether a page dropped for this reason may be lost unless a later run looks for it: no
+    visit remembers it (not final) and it is no settled outcome: a timeout, a 5xx, a 403, a
+    parser error, a page too large, a sitemap that did not parse."""
+    return reason not in FINAL_REASONS and reason not in SETTLED_REASONS
 
 
 def is_transient(reason: str) -> bool:

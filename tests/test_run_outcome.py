@@ -229,8 +229,18 @@ def test_article_pages_that_failed_on_the_way_leave_the_run_incomplete() -> None
     answered = {"dvk/discovery/start_points": 2, "dvk/discovery/start_points_answered": 2}
     failed = {**answered, "dvk/dropped/timeout": 2, "dvk/dropped/http_503": 1, "dvk/dropped/http_404": 1}
     because = incomplete_because("finished", discovery_outcome(failed))
-    assert because == "3 article pages failed (http_503=1, timeout=2); the next run looks for them again"
-    assert incomplete_because("finished", discovery_outcome({**answered, "dvk/dropped/http_404": 1})) is None
+    assert because == "3 pages failed (http_503=1, timeout=2); the next run looks for them again"
+    # A 403 (a firewall's one-off), a parser error, a sitemap that did not parse: no visit
+    # remembers them either.
+    for reason in ("http_403", "parser_error", "bad_sitemap", "too_large"):
+        outcome = discovery_outcome({**answered, f"dvk/dropped/{reason}": 1})
+        assert (
+            incomplete_because("finished", outcome) == f"1 pages failed ({reason}=1); the next run looks for them again"
+        )
+    # A visit remembers a 404 (rechecked next run); the others leave nothing to fetch again.
+    settled = ("http_404", "not_relevant", "duplicate_id", "outside_window", "older_than_stored", "offsite_redirect")
+    stats = {**answered, **{f"dvk/dropped/{reason}": 1 for reason in settled}}
+    assert incomplete_because("finished", discovery_outcome(stats)) is None
 
 
 def test_pages_dropped_once_are_fetched_again_to_confirm_wherever_discovery_stops(tmp_path: Path) -> None:

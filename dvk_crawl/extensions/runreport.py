@@ -28,7 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from dvk_crawl.config import setting
-from dvk_crawl.outcomes import is_network_failure, is_transient
+from dvk_crawl.outcomes import is_network_failure, is_unsettled
 from dvk_crawl.store import StoreError, crawler_store
 from dvk_crawl.storefiles import check_folder_writable, store_runs_dir
 
@@ -99,12 +99,13 @@ def discovery_outcome(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def articles_failed(stats: dict[str, Any]) -> dict[str, int]:
-    """Article pages that failed for a reason a later run may not meet (a timeout, a 503, the
-    network gone), by reason. Such a page is remembered nowhere but in discovery: the run is
-    not complete, so the next one walks discovery whole and finds it again."""
+    """Pages dropped for a reason no visit remembers (:func:`~dvk_crawl.outcomes.is_unsettled`:
+    a timeout, a 503 or 403, a parser error, a sitemap that did not parse), by reason. Only
+    discovery would find such a page again: the run is not complete, so the next one walks
+    discovery whole."""
     prefix = "dvk/dropped/"
     failed = {key.removeprefix(prefix): n for key, n in stats.items() if key.startswith(prefix)}
-    return {reason: n for reason, n in sorted(failed.items()) if n and is_transient(reason)}
+    return {reason: n for reason, n in sorted(failed.items()) if n and is_unsettled(reason)}
 
 
 def sites_failed(stats: dict[str, Any]) -> dict[str, list[str]]:
@@ -186,7 +187,7 @@ def incomplete_because(reason: str, outcome: dict[str, Any]) -> str | None:
     failed = outcome.get("articles_failed") or {}
     if failed:
         reasons = ", ".join(f"{reason}={n}" for reason, n in failed.items())
-        return f"{sum(failed.values())} article pages failed ({reasons}); the next run looks for them again"
+        return f"{sum(failed.values())} pages failed ({reasons}); the next run looks for them again"
     # Dropped as already requested: by an earlier part of the same JOBDIR, or by another
     # worker of a distributed crawl. This run did not see them answer.
     unanswered = outcome["start_points"] - outcome["start_points_answered"]
@@ -354,6 +355,9 @@ class RunReport:
             run.update(complete=False, incomplete_because=failure)
         if failure:
             self.crawler.stats.set_value("dvk/run/failure", failure)
+        elif because:
+            # Exit code 0 (the run did its work), but the next run will not trust it to skip anything.
+            logger.warning("dvk %s: run not complete, the next run walks discovery whole: %s", spider.name, because)
         # The run's name in the store's history is its run file's (dvk-crawl stats shows it).
         self.record_in_store({"name": self.run_name, **{k: v for k, v in run.items() if k != "stats"}})
 
