@@ -18,7 +18,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from scrapy.settings import BaseSettings
 
@@ -41,9 +41,21 @@ def store_data_dir(url: str) -> Path:
     if parts.scheme in ("postgresql", "postgres"):
         database = parts.path.strip("/")
         name = f"{parts.hostname or 'localhost'}-{parts.port or 5432}-{database}"
+        schema = search_path_schema(parts.query)
+        if schema:  # two stores in two schemas of one database: two data folders
+            name += f"-{schema}"
         # Host and database names may hold characters a folder name should not.
         return POSTGRESQL_DATA_DIR / re.sub(r"[^\w.-]", "_", name)
     raise ValueError(f"DVK_STORE_URL={url!r}: unsupported store; use sqlite:///<path> or postgresql://…")
+
+
+def search_path_schema(query: str) -> str | None:
+    """The first schema of ``options=-csearch_path=…`` in a PostgreSQL URL's query, or None."""
+    for options in parse_qs(query).get("options", []):
+        match = re.search(r"-c\s*search_path\s*=\s*([^,\s]+)", options)
+        if match:
+            return match.group(1).strip('"')
+    return None
 
 
 def store_feed_path(url: str) -> Path:

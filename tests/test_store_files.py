@@ -36,7 +36,12 @@ SPIDER = "baoyenbai"  # a small replica
         ("sqlite:////srv/dvk/x.sqlite", "/srv/dvk"),
         ("sqlite:///x.sqlite", "."),
         ("postgresql://dvk@db.example:5433/dvk", "data/postgresql/db.example-5433-dvk"),
-        ("postgresql://dvk@db.example/dvk?options=-csearch_path%3Ddvk", "data/postgresql/db.example-5432-dvk"),
+        # A schema of its own: two stores in two schemas of one database never share files.
+        ("postgresql://dvk@db.example/dvk?options=-csearch_path%3Ddvk", "data/postgresql/db.example-5432-dvk-dvk"),
+        (
+            "postgresql://dvk@db.example/dvk?options=-c%20search_path%3Dtwo%2Cpublic",
+            "data/postgresql/db.example-5432-dvk-two",
+        ),
         ("postgres:///dvk", "data/postgresql/localhost-5432-dvk"),
     ],
 )
