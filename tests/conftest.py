@@ -20,6 +20,21 @@ from tests.services import postgres_server, postgres_url, redis_prefix, redis_se
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# No test goes online: every HTTP(S) request a test or its subprocesses make to a host other
+# than this machine goes to a proxy on the discard port and is refused there. A crawl started
+# without base_url, a check that should have refused before fetching, an archive left at its
+# default would otherwise ask the live portals. ``.invalid`` hosts (RFC 2606) are left to
+# fail their name lookup, as the tests of unresolvable sites expect.
+OFFLINE_PROXY = "http://127.0.0.1:9"
+NOT_PROXIED = "127.0.0.1,localhost,::1,.invalid"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        os.environ[name] = OFFLINE_PROXY
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ[name] = NOT_PROXIED
+
 
 @dataclass
 class FixtureCase:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,20 @@ def test_an_offline_run_never_makes_the_next_run_skip_sitemaps(replicas: dict[st
     uninterrupted = run_crawl(SPIDER, replicas[SPIDER], tmp_path / "uninterrupted")
     assert {r["id"] for r in after_outage.records()} == {r["id"] for r in uninterrupted.records()}
     assert after_outage.run_file()["complete"] is True
+
+
+@pytest.mark.slow
+def test_a_crawl_of_the_live_portal_never_leaves_the_machine_in_tests(tmp_path: Path) -> None:
+    """conftest's proxy on the discard port: without base_url the crawl asks baohatinh.vn itself,
+    and is refused on loopback (offline it would be dns_error; online, the portal would answer)."""
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", SPIDER, "-s", f"DVK_STORE_URL=sqlite:///{tmp_path}/dvk.sqlite",
+        "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert FAILED_LINE.match(result.stderr.strip().splitlines()[-1]), result.stderr[-3000:]
+    assert "Crawled (" not in result.stderr
 
 
 @pytest.mark.slow
