@@ -29,13 +29,10 @@ never crawled). Every request (path and ``Range``) is logged in ``requests``. Bi
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -51,7 +48,7 @@ from dvk_crawl.replica.wayback import (
     FakeArchiveServer,
     comparable,
     linked_urls,
-    serve_until_interrupted,
+    serve_from_command_line,
     surt,
 )
 
@@ -264,25 +261,21 @@ class CommonCrawlServer(FakeArchiveServer):
         return self.handler.records
 
 
-@contextmanager
 def serve_commoncrawl(
     sites: tuple[str, ...] = ARCHIVE_SITES, faults: CommonCrawlFaults = CommonCrawlFaults()
-) -> Iterator[CommonCrawlServer]:
-    server = CommonCrawlServer(sites, faults).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+) -> CommonCrawlServer:
+    """The fake Common Crawl, to use as ``with serve_commoncrawl() as commoncrawl:``."""
+    return CommonCrawlServer(sites, faults)
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m dvk_crawl.replica.commoncrawl``: serve the fake Common Crawl until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m dvk_crawl.replica.commoncrawl", description=main.__doc__)
-    parser.add_argument("--no-faults", action="store_true", help="no 503 on the first index request")
-    args = parser.parse_args(argv)
-    with serve_commoncrawl(faults=NO_FAULTS if args.no_faults else CommonCrawlFaults()) as server:
-        serve_until_interrupted("commoncrawl", server)
-    return 0
+    return serve_from_command_line(
+        "commoncrawl",
+        argv,
+        "no 503 on the first index request",
+        lambda calm: serve_commoncrawl(faults=NO_FAULTS if calm else CommonCrawlFaults()),
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,7 @@ import json
 import re
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -379,6 +378,12 @@ class FakeArchiveServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
 
 class WaybackServer(FakeArchiveServer):
     """The fake Wayback Machine on a loopback port (0 picks a free one)."""
@@ -394,33 +399,35 @@ class WaybackServer(FakeArchiveServer):
         return self.handler.index
 
 
-def serve_until_interrupted(name: str, server: FakeArchiveServer) -> None:
-    """Print ``<name> <base URL>`` and ``ready``, then serve until Ctrl-C (the fakes' command lines)."""
-    print(name, server.base_url, flush=True)
-    print("ready", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        threading.Event().wait()
+def serve_from_command_line(
+    name: str, argv: list[str] | None, no_faults: str, server: Callable[[bool], FakeArchiveServer]
+) -> int:
+    """A fake's command line (``python -m dvk_crawl.replica.<name> [--no-faults]``): print
+    ``<name> <base URL>`` and ``ready``, then serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(prog=f"python -m dvk_crawl.replica.{name}", description=f"serve the fake {name}")
+    parser.add_argument("--no-faults", action="store_true", help=no_faults)
+    args = parser.parse_args(argv)
+    with server(args.no_faults) as running:
+        print(name, running.base_url, flush=True)
+        print("ready", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
 
 
-@contextmanager
-def serve_wayback(
-    sites: tuple[str, ...] = ARCHIVE_SITES, faults: WaybackFaults = WaybackFaults()
-) -> Iterator[WaybackServer]:
-    server = WaybackServer(sites, faults).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def serve_wayback(sites: tuple[str, ...] = ARCHIVE_SITES, faults: WaybackFaults = WaybackFaults()) -> WaybackServer:
+    """The fake Wayback Machine, to use as ``with serve_wayback() as wayback:`` (started, then stopped)."""
+    return WaybackServer(sites, faults)
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m dvk_crawl.replica.wayback``: serve the fake archive until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m dvk_crawl.replica.wayback", description=main.__doc__)
-    parser.add_argument("--no-faults", action="store_true", help="no 429, no broken captures")
-    args = parser.parse_args(argv)
-    with serve_wayback(faults=NO_FAULTS if args.no_faults else WaybackFaults()) as server:
-        serve_until_interrupted("wayback", server)
-    return 0
+    return serve_from_command_line(
+        "wayback",
+        argv,
+        "no 429, no broken captures",
+        lambda calm: serve_wayback(faults=NO_FAULTS if calm else WaybackFaults()),
+    )
 
 
 if __name__ == "__main__":
