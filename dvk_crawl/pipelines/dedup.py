@@ -16,13 +16,13 @@ article of its copy group, so downstream users choose what to count.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from dvk_crawl.config import setting
+from dvk_crawl.dates import parse_iso
 from dvk_crawl.distributed import ArticleClaims
 from dvk_crawl.extensions.crawlstore import stop_for_store_error
 from dvk_crawl.neardup import LshScheme, Signature, crawl_signatures
@@ -72,18 +72,9 @@ class DedupPipeline(Stage):
         stored = self.store.records_by_id([adapter["id"]])
         if not stored or stored[0].get("source") != "live" or not adapter.get("archived_at"):
             return False
-        captured, fetched = _moment(adapter["archived_at"]), _moment(stored[0].get("fetched_at"))
-        return captured is not None and fetched is not None and captured < fetched
+        captured, fetched = parse_iso(str(adapter["archived_at"])), parse_iso(str(stored[0].get("fetched_at") or ""))
+        return captured is not None and fetched is not None and captured.moment < fetched.moment
 
     @property
     def refreshing(self) -> bool:
         return bool(getattr(self.crawler.spider, "refresh", False))
-
-
-def _moment(value: Any) -> datetime | None:
-    """An ISO time of a record (``fetched_at``, ``archived_at``), zoned; None when unreadable."""
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
